@@ -1,0 +1,72 @@
+"""Accounts and API keys. Keys are shown once and stored as a SHA-256 digest."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coldcraft.accounts.repository import ApiKeyRepository, UserRepository
+from coldcraft.errors import InvalidRequest
+from coldcraft.store.models import ApiKey, User
+
+KEY_PREFIX = "pk_live_"
+DISPLAY_PREFIX_LENGTH = 16
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def new_key() -> str:
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def normalise_email(email: str) -> str:
+    email = email.strip().lower()
+    local, sep, domain = email.partition("@")
+    if not (local and sep and "." in domain) or len(email) > 320:
+        raise InvalidRequest(f"Not a valid email address: {email!r}")
+    return email
+
+
+class AccountService:
+    async def get_or_create_user(self, session: AsyncSession, *, email: str) -> User:
+        users = UserRepository(session)
+        email = normalise_email(email)
+        user = await users.get_by_email(email)
+        return user or await users.add(User(email=email))
+
+    async def create_key(
+        self, session: AsyncSession, *, email: str, name: str | None = None
+    ) -> tuple[User, str]:
+        """Create the account if needed and a new key for it; returns the clear key once."""
+        user = await self.get_or_create_user(session, email=email)
+        key = new_key()
+        api_key = ApiKey(
+            user_id=user.id, name=name, prefix=key[:DISPLAY_PREFIX_LENGTH], key_hash=hash_key(key)
+        )
+        await ApiKeyRepository(session).add(api_key)
+        return user, key
+
+    async def authenticate(self, session: AsyncSession, key: str) -> User | None:
+        if not key.startswith(KEY_PREFIX) or len(key) > 200:
+            return None
+        digest = hash_key(key)
+        api_key = await ApiKeyRepository(session).get_active_by_hash(digest)
+        # The lookup is by digest; compare again in constant time before trusting it.
+        if api_key is None or not hmac.compare_digest(api_key.key_hash, digest):
+            return None
+        return await UserRepository(session).get(api_key.user_id)
+
+    async def revoke_key(self, session: AsyncSession, key: str) -> bool:
+        return await ApiKeyRepository(session).revoke_by_hash(hash_key(key.strip()))
+
+    async def list_keys(self, session: AsyncSession, *, email: str) -> list[ApiKey]:
+        user = await UserRepository(session).get_by_email(normalise_email(email))
+        return [] if user is None else await ApiKeyRepository(session).list_for_user(user)
+
+
+account_service = AccountService()

@@ -1,0 +1,61 @@
+"""FastAPI app factory: one engine per app, migrations on the embedded default."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from coldcraft.api.errors import install_error_handlers
+from coldcraft.api.middleware import BodySizeLimitMiddleware
+from coldcraft.api.router import api_router
+from coldcraft.config import Settings, get_settings
+from coldcraft.store.engine import create_engine
+from coldcraft.store.migrate import upgrade_async
+from coldcraft.store.session import create_sessionmaker
+
+DESCRIPTION = (
+    "Quality-gated cold-email frameworks (skeletons) from a chat agent, and one personalised "
+    "draft per prospect. Authenticate with `Authorization: Bearer <api key>`."
+)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    url = settings.resolved_database_url()
+    if settings.is_sqlite:
+        await upgrade_async(url)  # the embedded database upgrades itself
+    engine = create_engine(url)
+    app.state.engine = engine
+    app.state.sessionmaker = create_sessionmaker(engine)
+    try:
+        yield
+    finally:
+        await engine.dispose()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="coldcraft",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.include_router(api_router)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+        )
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    return app

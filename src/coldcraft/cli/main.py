@@ -1,0 +1,22 @@
+"""`coldcraft`: the service, its workers, its database, keys and the demo."""
+
+from __future__ import annotations
+
+import typer
+
+from coldcraft.cli import db, keys, serve
+
+app = typer.Typer(
+    name="coldcraft",
+    help="AI cold-email content engine: quality-gated frameworks and per-lead drafts.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+app.command("serve")(serve.serve)
+app.add_typer(db.app, name="db")
+app.add_typer(keys.app, name="keys")
+
+
+if __name__ == "__main__":
+    app()

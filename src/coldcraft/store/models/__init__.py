@@ -1,0 +1,26 @@
+"""Every table, imported here so Alembic and `Base.metadata` see them all."""
+
+from coldcraft.store.models.campaign import Campaign, SequenceNode
+from coldcraft.store.models.chat_session import AIChatSession
+from coldcraft.store.models.context import WorkspaceContext
+from coldcraft.store.models.idempotency import IdempotencyKey
+from coldcraft.store.models.message import CampaignProspectMessage
+from coldcraft.store.models.prospect import Prospect
+from coldcraft.store.models.run import Run, RunItem
+from coldcraft.store.models.sender import SenderAccount
+from coldcraft.store.models.user import ApiKey, User
+
+__all__ = [
+    "AIChatSession",
+    "ApiKey",
+    "Campaign",
+    "CampaignProspectMessage",
+    "IdempotencyKey",
+    "Prospect",
+    "Run",
+    "RunItem",
+    "SenderAccount",
+    "SequenceNode",
+    "User",
+    "WorkspaceContext",
+]

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from coldcraft.store.base import Base, IdMixin, TimestampMixin
+
+
+class CampaignProspectMessage(IdMixin, TimestampMixin, Base):
+    """The outbox: one draft per (campaign, prospect, node)."""
+
+    __tablename__ = "campaign_prospect_messages"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "prospect_id", "node_id"),
+        Index("ix_campaign_prospect_messages_campaign_id_status", "campaign_id", "status"),
+    )
+
+    campaign_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid(), ForeignKey("campaigns.id", ondelete="CASCADE")
+    )
+    prospect_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid(), ForeignKey("prospects.id", ondelete="CASCADE"), index=True
+    )
+    node_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid(), ForeignKey("sequence_nodes.id", ondelete="CASCADE"), index=True
+    )
+    subject: Mapped[str | None] = mapped_column(Text)
+    body_text: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    manually_edited: Mapped[bool] = mapped_column(Boolean, default=False)
+    missing_fields: Mapped[list[Any]] = mapped_column(default=list)
+    source: Mapped[str] = mapped_column(String(20), default="template")  # template|example|ai
+    model: Mapped[str | None] = mapped_column(String(200))
+    quality: Mapped[dict[str, Any] | None]
+    usage: Mapped[dict[str, Any] | None]
+    error: Mapped[dict[str, Any] | None]
