@@ -10,12 +10,12 @@ from coldcraft.campaigns.endpoints import router as campaigns_router
 from coldcraft.chat.endpoints import router as chat_router
 from coldcraft.context.endpoints import router as context_router
 from coldcraft.examples.endpoints import router as examples_router
+from coldcraft.lint.endpoints import router as lint_router
 from coldcraft.messages.endpoints import router as messages_router
 from coldcraft.prospects.endpoints import router as prospects_router
 from coldcraft.runs.endpoints import router as runs_router
 from coldcraft.senders.endpoints import router as senders_router
 from coldcraft.sequences.endpoints import router as sequences_router
-from coldcraft.skeletons.endpoints import router as skeletons_router
 
 api_router = APIRouter()
 for router in (
@@ -31,6 +31,6 @@ for router in (
     prospects_router,
     messages_router,
     runs_router,
-    skeletons_router,
+    lint_router,
 ):
     api_router.include_router(router)
