@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from coldcraft.api.errors import install_error_handlers
+from coldcraft.api.idempotency import IdempotencyMiddleware
 from coldcraft.api.middleware import BodySizeLimitMiddleware
 from coldcraft.api.router import api_router
 from coldcraft.config import Settings, get_settings
@@ -57,5 +58,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["*"],
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
         )
+    app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     return app
