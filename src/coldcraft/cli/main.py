@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from coldcraft.cli import db, keys, serve
+from coldcraft.cli import client_commands, db, keys, serve
 
 app = typer.Typer(
     name="coldcraft",
@@ -16,6 +16,7 @@ app = typer.Typer(
 app.command("serve")(serve.serve)
 app.add_typer(db.app, name="db")
 app.add_typer(keys.app, name="keys")
+client_commands.register(app)
 
 
 if __name__ == "__main__":
