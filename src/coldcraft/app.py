@@ -11,6 +11,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from coldcraft.api.errors import install_error_handlers
 from coldcraft.api.idempotency import IdempotencyMiddleware
 from coldcraft.api.middleware import BodySizeLimitMiddleware
+from coldcraft.api.observability import RequestIdMiddleware
+from coldcraft.api.ratelimit import RateLimitMiddleware
 from coldcraft.api.router import api_router
 from coldcraft.config import Settings, get_settings
 from coldcraft.store.engine import create_engine
@@ -51,6 +53,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     app.include_router(api_router)
+    # Added last = outermost: CORS, request id, rate limit, size limit, idempotency.
+    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.rate_limit_per_minute > 0:
+        app.add_middleware(
+            RateLimitMiddleware,
+            per_minute=settings.rate_limit_per_minute,
+            burst=settings.rate_limit_burst,
+        )
+    app.add_middleware(RequestIdMiddleware)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -58,6 +70,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["*"],
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
         )
-    app.add_middleware(IdempotencyMiddleware)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     return app

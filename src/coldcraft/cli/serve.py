@@ -13,6 +13,9 @@ def serve(
     """Run the HTTP API (and, on the embedded default, the run executor) in this process."""
     import uvicorn
 
+    from coldcraft.api.observability import configure_logging
+
+    configure_logging()
     uvicorn.run(
         "coldcraft.app:create_app",
         factory=True,
