@@ -62,7 +62,8 @@ async def _read_body(receive: Receive) -> bytes:
 
 
 async def _send_json(send: Send, status: int, body: dict[str, Any], replayed: bool) -> None:
-    payload = json.dumps(body).encode()
+    # Same encoding as FastAPI's JSONResponse, so a replay is byte-identical.
+    payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
     headers = [(b"content-type", b"application/json")]
     if replayed:
         headers.append((b"idempotent-replayed", b"true"))
