@@ -1,0 +1,125 @@
+"""Campaign requests and responses."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from coldcraft.sequences.schemas import NodeOut
+from coldcraft.store.models import Campaign, SequenceNode
+
+CampaignType = Literal["email", "linkedin"]
+CampaignStatus = Literal["draft", "launching", "active", "paused", "completed"]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Signature = Annotated[str, StringConstraints(max_length=5000)]
+DailyLimit = Annotated[int, Field(ge=1, le=100_000)]
+SenderIds = Annotated[list[uuid.UUID], Field(max_length=50)]
+
+
+class CampaignCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: CampaignType
+    name: Name
+    sender_account_ids: SenderIds | None = None
+    signature: Signature | None = None
+    daily_limit: DailyLimit | None = None
+
+
+class CampaignUpdate(BaseModel):
+    """Partial: only the fields sent change (`null` clears signature/daily_limit)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    signature: Signature | None = None
+    daily_limit: DailyLimit | None = None
+    sender_account_ids: SenderIds | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name_not_null(cls, value: str | None) -> str:
+        # Runs only for an explicit value: an omitted name keeps the current one.
+        if value is None:
+            raise ValueError("name cannot be null")
+        return value
+
+
+class CampaignOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+    type: CampaignType
+    name: str
+    status: CampaignStatus
+    signature: str | None
+    daily_limit: int | None
+    sender_account_ids: list[uuid.UUID]
+    created_at: datetime
+    updated_at: datetime
+
+
+class CampaignWithNodes(CampaignOut):
+    sequence_nodes: list[NodeOut]
+
+
+class CampaignListItem(CampaignOut):
+    node_count: int
+
+
+def _nodes(nodes: list[SequenceNode]) -> list[NodeOut]:
+    return [NodeOut.model_validate(node) for node in nodes]
+
+
+def _fields(campaign: Campaign) -> dict[str, object]:
+    return CampaignOut.model_validate(campaign).model_dump()
+
+
+class CampaignCreated(BaseModel):
+    campaign: CampaignWithNodes
+
+    @classmethod
+    def build(cls, campaign: Campaign, nodes: list[SequenceNode]) -> CampaignCreated:
+        fields = {**_fields(campaign), "sequence_nodes": _nodes(nodes)}
+        return cls(campaign=CampaignWithNodes.model_validate(fields))
+
+
+class CampaignResponse(BaseModel):
+    campaign: CampaignOut
+
+    @classmethod
+    def build(cls, campaign: Campaign) -> CampaignResponse:
+        return cls(campaign=CampaignOut.model_validate(campaign))
+
+
+class CampaignDetail(BaseModel):
+    campaign: CampaignOut
+    sequence_nodes: list[NodeOut]
+    prospects_by_status: dict[str, int]
+
+    @classmethod
+    def build(
+        cls, campaign: Campaign, nodes: list[SequenceNode], by_status: dict[str, int]
+    ) -> CampaignDetail:
+        return cls(
+            campaign=CampaignOut.model_validate(campaign),
+            sequence_nodes=_nodes(nodes),
+            prospects_by_status=by_status,
+        )
+
+
+class CampaignsResponse(BaseModel):
+    campaigns: list[CampaignListItem]
+
+    @classmethod
+    def build(cls, rows: list[tuple[Campaign, int]]) -> CampaignsResponse:
+        items = [CampaignListItem.model_validate({**_fields(c), "node_count": n}) for c, n in rows]
+        return cls(campaigns=items)
+
+
+class SuccessResponse(BaseModel):
+    success: bool = True
