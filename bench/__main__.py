@@ -1,0 +1,23 @@
+"""`python -m bench NAME`: run one benchmark (each is a module with a `main()`)."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+# name -> module; imported only when chosen, so one benchmark's imports don't slow another.
+BENCHMARKS = {
+    "judge": "bench.judge_bench",
+}
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1 or argv[0] not in BENCHMARKS:
+        print(f"usage: python -m bench {{{','.join(sorted(BENCHMARKS))}}}", file=sys.stderr)
+        return 2
+    importlib.import_module(BENCHMARKS[argv[0]]).main()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,94 @@
+"""The judge's thresholds, and how a workspace's `house_rules` override them."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+_MAX_LIST_ENTRIES = 500  # a huge list would make the phrase regex slow to build and run
+_MAX_ENTRY_CHARS = 100
+# house_rules keys that add to a list setting instead of naming it.
+_LIST_ALIASES = {
+    "banned_words": "extra_banned",
+    "banned_phrases": "extra_banned",
+    "acronyms": "allowed_acronyms",
+}
+
+
+@dataclass(frozen=True)
+class JudgeSettings:
+    subject_max_chars: int = 60
+    subject_warn_chars: int = 50
+    first_touch_min_words: int = 20
+    first_touch_max_words: int = 150
+    first_touch_warn_words: int = 125
+    follow_up_min_words: int = 10
+    follow_up_max_words: int = 100
+    readability_min: float = 50.0
+    extra_banned: tuple[str, ...] = ()  # workspace banned words/phrases
+    max_exclamations: int = 1
+    allowed_acronyms: tuple[str, ...] = ()  # workspace additions to the shouting allow-list
+
+    def with_house_rules(self, house_rules: Mapping[str, Any] | None) -> JudgeSettings:
+        """These settings overridden by a workspace's house rules.
+
+        Keys are field names (plus `banned_words`/`banned_phrases` for `extra_banned` and
+        `acronyms` for `allowed_acronyms`); list settings are extended, not replaced.
+        House rules are user data, so unknown keys and invalid values are ignored.
+        """
+        if not isinstance(house_rules, Mapping):
+            return self
+        changes: dict[str, Any] = {}
+        for key, raw in house_rules.items():
+            name = _LIST_ALIASES.get(key, key) if isinstance(key, str) else ""
+            value = self._coerce(name, raw, changes)
+            if value is not None:
+                changes[name] = value
+        return dataclasses.replace(self, **changes)
+
+    def _coerce(self, name: str, raw: Any, changes: Mapping[str, Any]) -> Any:
+        if name not in _FIELD_NAMES:
+            return None
+        current = changes.get(name, getattr(self, name))
+        if isinstance(current, tuple):
+            return _extend(current, _strings(raw))
+        if isinstance(current, float):
+            return _number(raw)
+        number = _number(raw)
+        return int(number) if number is not None and number.is_integer() else None
+
+
+_FIELD_NAMES = frozenset(field.name for field in dataclasses.fields(JudgeSettings))
+
+
+def _number(raw: Any) -> float | None:
+    """A finite, non-negative number from an int, a float or a numeric string."""
+    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+        return None
+    try:
+        number = float(raw)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) and number >= 0 else None
+
+
+def _strings(raw: Any) -> list[str]:
+    """Entries from a list of strings or from one comma/newline-separated string."""
+    if isinstance(raw, str):
+        items: list[Any] = re.split(r"[,\n]", raw)
+    elif isinstance(raw, list | tuple):
+        items = list(raw)
+    else:
+        return []
+    entries = (item.strip() for item in items if isinstance(item, str))
+    return [entry for entry in entries if 0 < len(entry) <= _MAX_ENTRY_CHARS]
+
+
+def _extend(current: tuple[str, ...], extra: list[str]) -> tuple[str, ...] | None:
+    if not extra:
+        return None
+    return tuple(dict.fromkeys([*current, *extra]))[:_MAX_LIST_ENTRIES]
