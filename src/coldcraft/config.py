@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from platformdirs import user_data_dir
 from pydantic import Field, SecretStr
@@ -63,6 +64,18 @@ class Settings(BaseSettings):
     follow_up_min_words: int = 10
     follow_up_max_words: int = 100
     readability_min: float = 50.0
+
+    # LLM retry backoff (exponential with full jitter; a provider's retry-after wins)
+    llm_retry_base_delay_seconds: float = 0.5
+    llm_retry_max_delay_seconds: float = 8.0
+
+    # Run engine (DBOS): "embedded" runs the executor inside `coldcraft serve`; "none" only
+    # enqueues (API processes in the distributed shape, next to `coldcraft worker` processes)
+    executor: Literal["embedded", "none"] = "embedded"
+    run_chunk_max_items: int = 25  # items per chunk workflow (one provider slot each)
+    run_queue_poll_seconds: float = 0.2  # how often an executor polls the run queues
+    run_sweep_interval_seconds: float = 30.0  # stuck claims, orphaned runs, dead workers
+    run_enqueue_grace_seconds: float = 10.0  # a queued run older than this needs a workflow
 
     def resolved_database_url(self) -> str:
         if self.database_url:

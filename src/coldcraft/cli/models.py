@@ -1,0 +1,29 @@
+"""`coldcraft models`: which chat and writer models are configured, and why."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from coldcraft.config import get_settings
+from coldcraft.llm.models import describe_models
+from coldcraft.llm.search import describe_search
+
+
+def models_command() -> None:
+    """Show the chat (framework) and writer models, their provider and why they were chosen."""
+    settings = get_settings()
+    table = Table(title="coldcraft models")
+    for column in ("role", "model", "provider", "why"):
+        table.add_column(column)
+    try:
+        descriptions = describe_models(settings)
+    except ValueError as exc:
+        Console(stderr=True).print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    for d in descriptions:
+        provider = f"{d.provider} ({d.base_url})" if d.base_url else d.provider
+        table.add_row(d.role, d.name, provider, d.reason)
+    table.add_row("web search", "", settings.search_provider or "", describe_search(settings))
+    Console().print(table)
