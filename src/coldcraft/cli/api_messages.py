@@ -1,0 +1,125 @@
+"""`coldcraft messages`: the campaign's outbox drafts (resolve, AI generate, edit, export)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from coldcraft.cli.api_base import (
+    FormatOpt,
+    IdempotencyOpt,
+    WaitOpt,
+    client,
+    command,
+    compact,
+    group,
+    idempotency_headers,
+    split_ids,
+)
+from coldcraft.cli.api_runs import finish_run
+from coldcraft.cli.client import LONG_TIMEOUT
+from coldcraft.cli.output import Format, emit
+
+app = group("Generated messages: one draft per prospect and sendable node.")
+
+CampaignArg = Annotated[str, typer.Argument(help="Campaign id.")]
+
+
+def _path(campaign_id: str) -> str:
+    return f"/api/campaigns/{campaign_id}/generate-messages"
+
+
+@command(app, "resolve")
+def resolve(ctx: typer.Context, campaign_id: CampaignArg, fmt: FormatOpt = Format.json) -> None:
+    """Render every non-AI node for every prospect and copy AI examples onto drafts."""
+    with client(ctx) as api:
+        emit(api.post(_path(campaign_id), {"action": "resolve"}, timeout=LONG_TIMEOUT), fmt)
+
+
+@command(app, "generate")
+def generate(
+    ctx: typer.Context,
+    campaign_id: CampaignArg,
+    node: Annotated[str, typer.Option("--node", help="The AI node's id.")],
+    prospect: Annotated[
+        list[str] | None,
+        typer.Option("--prospect", help="Only these prospect ids (repeat, or comma-separated)."),
+    ] = None,
+    wait: WaitOpt = False,
+    idempotency_key: IdempotencyOpt = None,
+    fmt: FormatOpt = Format.json,
+) -> None:
+    """Start a run writing one AI draft per prospect from the node's skeleton."""
+    body = compact(
+        {
+            "action": "generate_ai",
+            "node_id": node,
+            "prospect_ids": split_ids(prospect) if prospect else None,
+        }
+    )
+    with client(ctx) as api:
+        headers = idempotency_headers(idempotency_key)
+        started = api.post(_path(campaign_id), body, headers=headers)
+        if not wait:
+            emit(started, fmt)
+            return
+        finish_run(api, started["runId"], fmt)
+
+
+@command(app, "list")
+def list_messages(
+    ctx: typer.Context,
+    campaign_id: CampaignArg,
+    status: Annotated[
+        str | None, typer.Option("--status", help="draft (default) | pending | sent | all.")
+    ] = None,
+    prospect: Annotated[str | None, typer.Option("--prospect", help="Only this prospect.")] = None,
+    page: Annotated[int | None, typer.Option("--page", help="Page number, from 1.")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", help="Page size.")] = None,
+    fmt: FormatOpt = Format.json,
+) -> None:
+    """List a campaign's messages (a page of them)."""
+    params = {"status": status, "prospect_id": prospect, "page": page, "limit": limit}
+    with client(ctx) as api:
+        emit(api.get(_path(campaign_id), params=params), fmt)
+
+
+@command(app, "edit")
+def edit(
+    ctx: typer.Context,
+    campaign_id: CampaignArg,
+    message_id: Annotated[str, typer.Argument(help="Message id.")],
+    subject: Annotated[str | None, typer.Option("--subject", help="New subject.")] = None,
+    body: Annotated[str | None, typer.Option("--body", help="New body text.")] = None,
+    fmt: FormatOpt = Format.json,
+) -> None:
+    """Edit a draft message (it is then never overwritten by resolve/generate)."""
+    changes = compact({"subject": subject, "body_text": body})
+    if not changes:
+        raise typer.BadParameter("nothing to edit: give --subject and/or --body")
+    with client(ctx) as api:
+        emit(api.patch(_path(campaign_id), {"message_id": message_id, **changes}), fmt)
+
+
+@command(app, "export")
+def export(
+    ctx: typer.Context,
+    campaign_id: CampaignArg,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the CSV here (default: stdout).")
+    ] = None,
+    status: Annotated[
+        str | None, typer.Option("--status", help="draft | pending | sent | all (default).")
+    ] = None,
+) -> None:
+    """Export the messages as CSV for a sending tool."""
+    with client(ctx) as api:
+        path = f"{_path(campaign_id)}/export.csv"
+        text = api.get_text(path, params={"status": status}, timeout=LONG_TIMEOUT)
+    if output is None:
+        typer.echo(text, nl=not text.endswith("\n"))
+        return
+    output.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {output}", err=True)

@@ -1,0 +1,100 @@
+"""`coldcraft messages`: resolve, generate (AI), list, edit, export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from tests.cli.conftest import Invoke, new_campaign, ok_json, session_with_skeleton
+
+
+async def _resolved_campaign(cli: Invoke) -> str:
+    campaign = await new_campaign(cli)
+    cid, email = campaign["id"], campaign["sequence_nodes"][0]["id"]
+    ok_json(
+        await cli("nodes", "update", cid, email, "--subject", "Hi", "--body", "Hi %first_name%")
+    )
+    leads = [{"email": "ada@example.com", "first_name": "Ada"}, {"email": "bo@example.com"}]
+    ok_json(await cli("leads", "add", cid, "--json", json.dumps(leads)))
+    ok_json(await cli("messages", "resolve", cid))
+    return cid
+
+
+async def test_resolve_renders_a_draft_per_prospect(cli: Invoke) -> None:
+    cid = await _resolved_campaign(cli)
+    messages = ok_json(await cli("messages", "list", cid))["messages"]
+    assert sorted(m["body_text"] for m in messages) == ["Hi", "Hi Ada"]
+    assert {m["status"] for m in messages} == {"draft"}
+
+
+async def test_list_filters_by_prospect_and_status(cli: Invoke) -> None:
+    cid = await _resolved_campaign(cli)
+    one = ok_json(await cli("messages", "list", cid))["messages"][0]
+    mine = ok_json(await cli("messages", "list", cid, "--prospect", one["prospect_id"]))
+    assert [m["id"] for m in mine["messages"]] == [one["id"]]
+    assert ok_json(await cli("messages", "list", cid, "--status", "sent"))["messages"] == []
+    paged = ok_json(await cli("messages", "list", cid, "--limit", "1", "--page", "2"))
+    assert (len(paged["messages"]), paged["total"]) == (1, 2)
+    table = await cli("messages", "list", cid, "--format", "table")
+    assert "Hi Ada" in table.stdout
+
+
+async def test_edit_marks_the_message_manually_edited(cli: Invoke) -> None:
+    cid = await _resolved_campaign(cli)
+    message = ok_json(await cli("messages", "list", cid))["messages"][0]
+    edited = ok_json(
+        await cli("messages", "edit", cid, message["id"], "--subject", "Hey", "--body", "Hello!")
+    )["message"]
+    assert (edited["subject"], edited["body_text"]) == ("Hey", "Hello!")
+    assert edited["manually_edited"] is True
+    assert (await cli("messages", "edit", cid, message["id"])).exit_code == 2
+
+
+async def test_export_to_stdout_and_to_a_file(cli: Invoke, tmp_path: Path) -> None:
+    cid = await _resolved_campaign(cli)
+    result = await cli("messages", "export", cid)
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == 2
+    out = tmp_path / "out.csv"
+    written = await cli("messages", "export", cid, "-o", str(out))
+    assert written.exit_code == 0
+    assert out.read_text() == result.stdout
+    assert str(out) in written.stderr
+    sent = await cli("messages", "export", cid, "--status", "sent")
+    assert list(csv.DictReader(io.StringIO(sent.stdout))) == []
+
+
+async def test_generate_ai_with_wait_writes_a_draft_per_prospect(cli: Invoke) -> None:
+    cid, node_id, _ = await session_with_skeleton(cli, leads=3)
+    result = await cli("messages", "generate", cid, "--node", node_id, "--wait")
+    body = ok_json(result)
+    assert body["run"]["kind"] == "generate-ai-messages"
+    assert body["run"]["status"] == "completed"
+    drafts = ok_json(await cli("messages", "list", cid))["messages"]
+    assert len([m for m in drafts if m["node_id"] == node_id]) == 3
+
+
+async def test_generate_ai_for_some_prospects_returns_the_run_handle(cli: Invoke) -> None:
+    cid, node_id, _ = await session_with_skeleton(cli, leads=2)
+    prospect = ok_json(await cli("leads", "list", cid))["prospects"][0]
+    started = ok_json(
+        await cli(
+            "messages", "generate", cid, "--node", node_id, "--prospect", prospect["id"],
+            "--idempotency-key", "gen-1",
+        )
+    )  # fmt: skip
+    assert started["prospects"] == 1
+    assert started["runId"].startswith("run_")
+    ok_json(await cli("runs", "wait", started["runId"]))
+
+
+async def test_editing_a_launched_campaigns_message_is_wrong_status(cli: Invoke) -> None:
+    cid = await _resolved_campaign(cli)
+    message = ok_json(await cli("messages", "list", cid))["messages"][0]
+    ok_json(await cli("campaigns", "launch", cid))
+    result = await cli("messages", "edit", cid, message["id"], "--body", "x")
+    assert result.exit_code == 1
+    assert json.loads(result.stderr)["error"]["code"] == "wrong_status"
