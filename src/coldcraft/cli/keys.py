@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldcraft.accounts.service import account_service
-from coldcraft.cli._async import run_in_session
 from coldcraft.errors import AppError
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 app = typer.Typer(help="Accounts and API keys.", no_args_is_help=True)
 
@@ -18,6 +18,8 @@ def create(
     name: Annotated[str | None, typer.Option(help="A label for this key.")] = None,
 ) -> None:
     """Create an API key and print it (only the key, on stdout). It is shown once."""
+    from coldcraft.accounts.service import account_service
+    from coldcraft.cli._async import run_in_session
 
     async def work(session: AsyncSession) -> str:
         _, key = await account_service.create_key(session, email=email, name=name)
@@ -33,6 +35,8 @@ def create(
 @app.command("revoke")
 def revoke(key: Annotated[str, typer.Argument(help="The full API key to revoke.")]) -> None:
     """Revoke an API key; requests with it get 401 from now on."""
+    from coldcraft.accounts.service import account_service
+    from coldcraft.cli._async import run_in_session
 
     async def work(session: AsyncSession) -> bool:
         return await account_service.revoke_key(session, key)
@@ -46,6 +50,8 @@ def revoke(key: Annotated[str, typer.Argument(help="The full API key to revoke."
 @app.command("list")
 def list_keys(email: Annotated[str, typer.Option(help="Account email.")]) -> None:
     """List an account's keys (prefix, name, created, revoked)."""
+    from coldcraft.accounts.service import account_service
+    from coldcraft.cli._async import run_in_session
 
     async def work(session: AsyncSession) -> list[str]:
         keys = await account_service.list_keys(session, email=email)

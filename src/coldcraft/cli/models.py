@@ -7,12 +7,14 @@ from rich.console import Console
 from rich.table import Table
 
 from coldcraft.config import get_settings
-from coldcraft.llm.models import describe_models
-from coldcraft.llm.search import describe_search
 
 
 def models_command() -> None:
     """Show the chat (framework) and writer models, their provider and why they were chosen."""
+    # Imported here: the LLM stack takes a second to load and most commands never need it.
+    from coldcraft.llm.models import describe_models
+    from coldcraft.llm.search import describe_search
+
     settings = get_settings()
     table = Table(title="coldcraft models")
     for column in ("role", "model", "provider", "why"):
