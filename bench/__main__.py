@@ -8,6 +8,8 @@ import sys
 # name -> module; imported only when chosen, so one benchmark's imports don't slow another.
 BENCHMARKS = {
     "judge": "bench.judge_bench",
+    "chat": "bench.chat_bench",
+    "runs": "bench.runs_bench",
 }
 
 

@@ -1,5 +1,125 @@
+"""The framework chat: generate-content (a synchronous turn), sessions, and /turn (a run)."""
+
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from coldcraft.api.deps import AppSettings, CurrentUser, DBSession, Sessions
+from coldcraft.api.responses import errors
+from coldcraft.chat.schemas import (
+    GenerateContentRequest,
+    GenerateContentResponse,
+    RunStarted,
+    SessionCreate,
+    SessionList,
+    SessionOut,
+    SessionResponse,
+    SessionUpdate,
+    Success,
+    TurnRequest,
+)
+from coldcraft.chat.service import chat_service
+from coldcraft.chat.turns import turn_service
 
 router = APIRouter(prefix="/api", tags=["chat"])
+
+SESSIONS = "/campaigns/ai-chat-sessions"
+SESSION = SESSIONS + "/{session_id}"
+
+
+@router.post(
+    "/campaigns/{campaign_id}/generate-content",
+    response_model=GenerateContentResponse,
+    responses=errors(400, 401, 404, 409, 413, 502),
+)
+async def generate_content(
+    campaign_id: uuid.UUID,
+    body: GenerateContentRequest,
+    session: DBSession,
+    user: CurrentUser,
+    settings: AppSettings,
+    sessions: Sessions,
+) -> GenerateContentResponse:
+    """Run one framework-chat turn synchronously on the node's session (created lazily).
+    409 `Session is busy (...)` while another turn or example run holds the session."""
+    return await turn_service.generate_content(
+        session, user, campaign_id, body, sessions=sessions, settings=settings
+    )
+
+
+@router.post(
+    SESSIONS,
+    status_code=201,
+    response_model=SessionResponse,
+    responses={
+        200: {"model": SessionResponse, "description": "The existing session"},
+        **errors(400, 401, 404, 413),
+    },
+)
+async def create_session(
+    body: SessionCreate, session: DBSession, user: CurrentUser, response: Response
+) -> SessionResponse:
+    """The node's session: 201 when created now, 200 with the existing one."""
+    chat, created = await chat_service.create_session(session, user, body)
+    if not created:
+        response.status_code = 200
+    return SessionResponse(session=SessionOut.model_validate(chat))
+
+
+@router.get(SESSIONS, response_model=SessionList, responses=errors(400, 401, 404))
+async def list_sessions(
+    session: DBSession,
+    user: CurrentUser,
+    campaign_id: Annotated[uuid.UUID | None, Query(description="Only this campaign's")] = None,
+) -> SessionList:
+    chats = await chat_service.list_sessions(session, user, campaign_id=campaign_id)
+    return SessionList(sessions=[SessionOut.model_validate(c) for c in chats])
+
+
+@router.get(SESSION, response_model=SessionResponse, responses=errors(400, 401, 404))
+async def get_session(
+    session_id: uuid.UUID, session: DBSession, user: CurrentUser
+) -> SessionResponse:
+    """The row clients poll (one query)."""
+    chat = await chat_service.get_session(session, user, session_id)
+    return SessionResponse(session=SessionOut.model_validate(chat))
+
+
+@router.patch(SESSION, response_model=SessionResponse, responses=errors(400, 401, 404, 409, 413))
+async def update_session(
+    session_id: uuid.UUID,
+    body: SessionUpdate,
+    session: DBSession,
+    user: CurrentUser,
+    settings: AppSettings,
+) -> SessionResponse:
+    """Partial update; a new skeleton must pass the judge (400 with its issues)."""
+    chat = await chat_service.update_session(session, user, session_id, body, settings=settings)
+    return SessionResponse(session=SessionOut.model_validate(chat))
+
+
+@router.delete(SESSION, response_model=Success, responses=errors(400, 401, 404))
+async def delete_session(session_id: uuid.UUID, session: DBSession, user: CurrentUser) -> Success:
+    await chat_service.delete_session(session, user, session_id)
+    return Success()
+
+
+@router.post(
+    SESSION + "/turn",
+    status_code=202,
+    response_model=RunStarted,
+    responses=errors(400, 401, 404, 409, 413),
+)
+async def start_turn(
+    session_id: uuid.UUID,
+    body: TurnRequest,
+    session: DBSession,
+    user: CurrentUser,
+    settings: AppSettings,
+) -> RunStarted:
+    """The asynchronous turn: poll GET /api/runs/{runId}, then the session."""
+    started = await turn_service.start_turn(session, user, session_id, body, settings=settings)
+    return RunStarted(runId=started.run_id, publicAccessToken=started.public_access_token)

@@ -1,0 +1,232 @@
+"""What the framework agent is told for one turn, built in ONE place for the synchronous
+generate-content and the asynchronous /turn run: workspace context, campaign and node,
+the node's place in the sequence, sample leads, variable names, the current skeleton, the
+judge's context (thresholds from settings + the workspace's `house_rules`) and the sender.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coldcraft.campaigns.service import campaign_service
+from coldcraft.chat.repository import ChatSessionRepository
+from coldcraft.config import Settings
+from coldcraft.context.service import context_service
+from coldcraft.errors import NotFound
+from coldcraft.llm.framework_agent import FrameworkContext, SequenceContext
+from coldcraft.prospects.service import prospect_service
+from coldcraft.senders.service import sender_service
+from coldcraft.sequences.service import SENDABLE_TYPES, sequence_service
+from coldcraft.skeletons.judge import JudgeContext, JudgeSettings
+from coldcraft.skeletons.schema import LEAD_FIELDS, SENDER_FIELDS, Lead, Skeleton
+from coldcraft.skeletons.template import CUSTOM_PREFIX, is_known_field
+from coldcraft.store.models import AIChatSession, Campaign, SequenceNode, User
+
+AUTO_SAMPLE_SIZE = 5
+TOUCH_TYPES = SENDABLE_TYPES | {"ai"}  # nodes a prospect receives (not delay/end)
+JUDGE_THRESHOLDS = (
+    "subject_max_chars",
+    "subject_warn_chars",
+    "first_touch_min_words",
+    "first_touch_max_words",
+    "first_touch_warn_words",
+    "follow_up_min_words",
+    "follow_up_max_words",
+    "readability_min",
+)
+
+
+@dataclass(frozen=True)
+class TurnInputs:
+    """What a client sends with a turn (both endpoints), minus the session identity."""
+
+    message: str
+    sample_leads: Sequence[Lead] | None = None
+    sequence_context: dict[str, Any] | None = None
+    available_var_names: list[str] | None = None
+
+    def to_params(self) -> dict[str, Any]:
+        """JSON for `runs.params` (the /turn run rebuilds its inputs from it)."""
+        leads = None
+        if self.sample_leads is not None:
+            leads = [lead.model_dump(exclude_none=True) for lead in self.sample_leads]
+        return {
+            "message": self.message,
+            "sample_leads": leads,
+            "sequence_context": self.sequence_context,
+            "available_var_names": self.available_var_names,
+        }
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> TurnInputs:
+        leads = params.get("sample_leads")
+        return cls(
+            message=str(params.get("message") or ""),
+            sample_leads=None if leads is None else [Lead.model_validate(x) for x in leads],
+            sequence_context=params.get("sequence_context"),
+            available_var_names=params.get("available_var_names"),
+        )
+
+
+@dataclass(frozen=True)
+class PreparedTurn:
+    """Everything the model call needs; built in a short read-only transaction."""
+
+    session_id: uuid.UUID
+    message: str
+    context: FrameworkContext
+    history_json: str | None
+
+
+async def prepare_turn(
+    session: AsyncSession, chat: AIChatSession, inputs: TurnInputs, *, settings: Settings
+) -> PreparedTurn:
+    owner = await _owner(session, chat)
+    campaign = await campaign_service.get_owned(session, owner, chat.campaign_id)
+    nodes = await sequence_service.list_nodes(session, campaign.id)
+    node = _node(nodes, chat.node_id)
+    workspace = await context_service.get_context(session, owner)
+    leads = await _sample_leads(session, campaign, inputs.sample_leads)
+    touches = await _touches(session, chat, nodes)
+    sequence = sequence_context(inputs.sequence_context, touches, node)
+    ai_node = node.ai_node or {}
+    context = FrameworkContext(
+        workspace_context=workspace,
+        campaign_name=campaign.name,
+        campaign_type=campaign.type,
+        node_purpose=ai_node.get("purpose") or None,
+        output_type=str(ai_node.get("output_type") or _default_output(campaign)),
+        sequence=sequence,
+        sample_leads=leads,
+        available_var_names=available_var_names(leads, inputs.available_var_names),
+        current_skeleton=current_skeleton(chat),
+        judge=judge_context(settings, workspace, sequence.position, leads),
+        sender=await sender_service.campaign_sender(session, campaign),
+    )
+    return PreparedTurn(chat.id, inputs.message, context, chat.agent_history)
+
+
+async def judge_context_for(
+    session: AsyncSession, chat: AIChatSession, campaign: Campaign, *, settings: Settings
+) -> JudgeContext:
+    """The judge's view of a session's node (for a skeleton a client PATCHes in)."""
+    owner = await _owner(session, chat)
+    workspace = await context_service.get_context(session, owner)
+    nodes = await sequence_service.list_nodes(session, campaign.id)
+    touches = [n for n in nodes if n.type in TOUCH_TYPES]
+    position = next((i for i, n in enumerate(touches) if n.id == chat.node_id), 0)
+    return judge_context(settings, workspace, position, [])
+
+
+def judge_context(
+    settings: Settings, workspace: dict[str, Any] | None, position: int, leads: list[Lead]
+) -> JudgeContext:
+    base = JudgeSettings(**{name: getattr(settings, name) for name in JUDGE_THRESHOLDS})
+    house_rules = (workspace or {}).get("house_rules")
+    return JudgeContext(
+        sequence_position=position,
+        settings=base.with_house_rules(house_rules if isinstance(house_rules, dict) else None),
+        sample_lead=leads[0] if leads else None,
+    )
+
+
+def available_var_names(leads: list[Lead], requested: list[str] | None = None) -> list[str]:
+    """The client's list when it sent one (names the judge would reject are dropped), else
+    every lead field, the custom fields seen in the sample, and the sender fields."""
+    if requested:
+        known = [name for name in dict.fromkeys(requested) if is_known_field(name)]
+        if known:
+            return known
+    custom = [f"{CUSTOM_PREFIX}{key}" for lead in leads for key in lead.custom_fields]
+    names = [*LEAD_FIELDS, *custom, *SENDER_FIELDS]
+    return [name for name in dict.fromkeys(names) if is_known_field(name)]
+
+
+Touch = tuple[SequenceNode, dict[str, Any]]
+
+
+def sequence_context(
+    given: dict[str, Any] | None, touches: list[Touch], node: SequenceNode
+) -> SequenceContext:
+    """The node's place among the touches (delay/end nodes don't count), with the prior
+    touches' content; keys the client sent (`position`, `total_nodes`, `prior_nodes`) win."""
+    index = next((i for i, (n, _) in enumerate(touches) if n.id == node.id), 0)
+    computed = SequenceContext(
+        position=index,
+        total_nodes=max(len(touches), 1),
+        prior_nodes=[content for _, content in touches[:index]],
+    )
+    return _override(computed, given or {})
+
+
+def current_skeleton(chat: AIChatSession) -> Skeleton | None:
+    return None if chat.skeleton is None else Skeleton.model_validate(chat.skeleton)
+
+
+def _override(computed: SequenceContext, given: dict[str, Any]) -> SequenceContext:
+    position = _int(given.get("position"), computed.position)
+    total = _int(given.get("total_nodes", given.get("totalNodes")), computed.total_nodes)
+    prior = given.get("prior_nodes", given.get("priorNodes"))
+    prior_nodes = (
+        [p for p in prior if isinstance(p, dict)]
+        if isinstance(prior, list)
+        else computed.prior_nodes
+    )
+    return SequenceContext(
+        position=position, total_nodes=max(total, position + 1), prior_nodes=prior_nodes
+    )
+
+
+def _int(value: Any, default: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return default
+    return value
+
+
+async def _touches(
+    session: AsyncSession, chat: AIChatSession, nodes: list[SequenceNode]
+) -> list[Touch]:
+    """Each touch with what it says: a static node's subject/body, an AI node's current
+    framework (its session's draft) so the agent avoids repeating earlier steps."""
+    drafts = await ChatSessionRepository(session).drafts_for_campaign(
+        chat.user_id, chat.campaign_id
+    )
+    touches = []
+    for node in (n for n in nodes if n.type in TOUCH_TYPES):
+        subject, body = node.subject, node.body
+        if node.type == "ai":
+            subject, body = drafts.get(node.id, (None, None))
+        touches.append((node, {"type": node.type, "subject": subject, "body": body}))
+    return touches
+
+
+async def _sample_leads(
+    session: AsyncSession, campaign: Campaign, given: Sequence[Lead] | None
+) -> list[Lead]:
+    if given:
+        return list(given)
+    prospects = await prospect_service.sample(session, campaign.id, limit=AUTO_SAMPLE_SIZE)
+    return [prospect_service.to_lead(p) for p in prospects]
+
+
+async def _owner(session: AsyncSession, chat: AIChatSession) -> User:
+    owner = await ChatSessionRepository(session).owner(chat.user_id)
+    if owner is None:
+        raise NotFound("Chat session not found")
+    return owner
+
+
+def _node(nodes: list[SequenceNode], node_id: uuid.UUID) -> SequenceNode:
+    for node in nodes:
+        if node.id == node_id:
+            return node
+    raise NotFound("Sequence node not found")
+
+
+def _default_output(campaign: Campaign) -> str:
+    return "linkedin_message" if campaign.type == "linkedin" else "email"

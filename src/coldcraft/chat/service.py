@@ -1,0 +1,197 @@
+"""Framework chat sessions: one per (user, campaign, AI node), and the sessions' CRUD.
+
+The chat turn itself (claim, model call, persist) lives in `chat/turns.py`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coldcraft.campaigns.service import campaign_service
+from coldcraft.chat.context import judge_context_for
+from coldcraft.chat.repository import ChatSessionRepository
+from coldcraft.chat.schemas import SessionCreate, SessionUpdate
+from coldcraft.config import Settings
+from coldcraft.errors import InvalidRequest, NotFound, SessionBusy
+from coldcraft.runs.service import run_service
+from coldcraft.sequences.service import sequence_service
+from coldcraft.skeletons.judge import judge_skeleton
+from coldcraft.skeletons.schema import Issue, Skeleton, passed
+from coldcraft.store.models import AIChatSession, Campaign, SequenceNode, User
+
+TITLE_CHARS = 80
+PLAIN_FIELDS = ("title", "draft_subject", "draft_body")
+
+
+def accept_skeleton(chat: AIChatSession, skeleton: Skeleton) -> bool:
+    """Make `skeleton` the session's framework; False when it is the current one already.
+
+    The previous skeleton goes on `skeleton_history` (oldest first), the version counts
+    accepted skeletons, the drafts follow the new framework, and examples written from the
+    old one are dropped.
+    """
+    wire = skeleton.wire()
+    if chat.skeleton == wire:
+        return False
+    if chat.skeleton is not None:
+        chat.skeleton_history = [*(chat.skeleton_history or []), chat.skeleton]
+    chat.skeleton = wire
+    chat.framework_version = (chat.framework_version or 0) + 1
+    chat.draft_subject = skeleton.subject
+    chat.draft_body = skeleton.body
+    chat.generated_examples = None
+    return True
+
+
+def append_message(chat: AIChatSession, role: str, content: str) -> None:
+    """Append to the client-visible transcript (a new list, so the JSON column is saved)."""
+    chat.messages = [*(chat.messages or []), {"role": role, "content": content}]
+    if role == "user" and not chat.title:
+        chat.title = _title_from(content)
+
+
+def _title_from(message: str) -> str:
+    line = " ".join(message.split())
+    return line if len(line) <= TITLE_CHARS else line[: TITLE_CHARS - 3].rstrip() + "..."
+
+
+class ChatService:
+    async def open_for_node(
+        self, session: AsyncSession, user: User, campaign_id: uuid.UUID, node_id: uuid.UUID
+    ) -> tuple[AIChatSession, bool]:
+        """Checks in the contract's order (campaign owned, draft, AI node of this campaign),
+        then the node's session, created lazily; True when it was created now."""
+        campaign = await campaign_service.get_owned(session, user, campaign_id)
+        campaign_service.require_draft(campaign, action="chat")
+        await self._ai_node(session, campaign, node_id)
+        return await self._find_or_create(session, user, campaign, node_id)
+
+    async def create_session(
+        self, session: AsyncSession, user: User, data: SessionCreate
+    ) -> tuple[AIChatSession, bool]:
+        return await self.open_for_node(session, user, data.campaign_id, data.node_id)
+
+    async def list_sessions(
+        self, session: AsyncSession, user: User, *, campaign_id: uuid.UUID | None = None
+    ) -> list[AIChatSession]:
+        """All the user's sessions, or one campaign's (404 if that campaign is not theirs)."""
+        if campaign_id is not None:
+            await campaign_service.get_owned(session, user, campaign_id)
+        return await ChatSessionRepository(session).list_for_user(user.id, campaign_id=campaign_id)
+
+    async def get_session(
+        self, session: AsyncSession, user: User, session_id: uuid.UUID, *, fresh: bool = False
+    ) -> AIChatSession:
+        chat = await ChatSessionRepository(session).get_owned(user.id, session_id, fresh=fresh)
+        if chat is None:
+            raise NotFound("Chat session not found")
+        return chat
+
+    async def update_session(
+        self,
+        session: AsyncSession,
+        user: User,
+        session_id: uuid.UUID,
+        data: SessionUpdate,
+        *,
+        settings: Settings,
+    ) -> AIChatSession:
+        chat, campaign = await self._editable(session, user, session_id)
+        changes = data.model_fields_set
+        for field in PLAIN_FIELDS:
+            if field in changes:
+                setattr(chat, field, getattr(data, field))
+        if "skeleton" in changes:
+            await self._set_skeleton(session, chat, campaign, data.skeleton, settings=settings)
+        if "generated_examples" in changes:
+            # Sent explicitly, so it wins over the clearing a new skeleton does.
+            chat.generated_examples = data.generated_examples
+        await session.flush()
+        return chat
+
+    async def delete_session(
+        self, session: AsyncSession, user: User, session_id: uuid.UUID
+    ) -> None:
+        """Delete (in draft, like every session mutation) and cancel the session's runs."""
+        chat = await self.get_session(session, user, session_id)
+        campaign = await campaign_service.get_owned(session, user, chat.campaign_id)
+        campaign_service.require_draft(campaign, action="delete a chat session")
+        await run_service.cancel_runs(session, session_id=chat.id)
+        await ChatSessionRepository(session).delete_by_id(chat.id)
+
+    async def _ai_node(
+        self, session: AsyncSession, campaign: Campaign, node_id: uuid.UUID
+    ) -> SequenceNode:
+        node = await sequence_service.get_node(session, campaign.id, node_id)
+        if node.type != "ai":
+            raise InvalidRequest(
+                f"Sequence node {node_id} is a {node.type} node: "
+                "the framework chat works on ai nodes"
+            )
+        return node
+
+    async def _find_or_create(
+        self, session: AsyncSession, user: User, campaign: Campaign, node_id: uuid.UUID
+    ) -> tuple[AIChatSession, bool]:
+        sessions = ChatSessionRepository(session)
+        chat = await sessions.get_for_node(user.id, campaign.id, node_id)
+        if chat is not None:
+            return chat, False
+        chat = AIChatSession(user_id=user.id, campaign_id=campaign.id, node_id=node_id)
+        if await sessions.insert_unique(chat):
+            return chat, True
+        # A concurrent first call created it between our read and our insert.
+        existing = await sessions.get_for_node(user.id, campaign.id, node_id)
+        if existing is None:  # pragma: no cover - the constraint said it exists
+            raise NotFound("Chat session not found")
+        return existing, False
+
+    async def _editable(
+        self, session: AsyncSession, user: User, session_id: uuid.UUID
+    ) -> tuple[AIChatSession, Campaign]:
+        """The session, re-read under the same check a task's claim makes: in draft, not held."""
+        chat = await self.get_session(session, user, session_id, fresh=True)
+        campaign = await campaign_service.get_owned(session, user, chat.campaign_id)
+        campaign_service.require_draft(campaign, action="edit a chat session")
+        if chat.task_status is not None:
+            raise SessionBusy(chat.task_status)
+        return chat, campaign
+
+    async def _set_skeleton(
+        self,
+        session: AsyncSession,
+        chat: AIChatSession,
+        campaign: Campaign,
+        skeleton: Skeleton | None,
+        *,
+        settings: Settings,
+    ) -> None:
+        if skeleton is None:
+            raise InvalidRequest(
+                "skeleton cannot be null: send a skeleton (chat history keeps the old ones)"
+            )
+        judge_ctx = await judge_context_for(session, chat, campaign, settings=settings)
+        issues = judge_skeleton(skeleton, judge_ctx)
+        if not passed(issues):
+            raise InvalidRequest(_judge_summary(issues), details=_issue_details(issues))
+        accept_skeleton(chat, skeleton)
+
+
+def _judge_summary(issues: list[Issue]) -> str:
+    errors = [i for i in issues if i.severity == "error"]
+    listed = "; ".join(f"{i.rule}: {i.message}" for i in errors[:3])
+    return f"Skeleton failed the quality gate: {listed}"
+
+
+def _issue_details(issues: list[Issue]) -> list[dict[str, Any]]:
+    # The envelope's details are {field, message}; `rule`/`severity` ride along for clients.
+    return [
+        {"field": "skeleton", "message": i.message, "rule": i.rule, "severity": i.severity}
+        for i in issues
+    ]
+
+
+chat_service = ChatService()
