@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +15,10 @@ from coldcraft.store.models import ApiKey, User
 
 KEY_PREFIX = "pk_live_"
 DISPLAY_PREFIX_LENGTH = 16
+# Polling clients authenticate many times a second; a verified key is trusted this long
+# without a query. Revoking clears it here at once; other processes notice within the TTL.
+AUTH_CACHE_SECONDS = 5.0
+AUTH_CACHE_MAX = 10_000
 
 
 def hash_key(key: str) -> str:
@@ -33,6 +38,9 @@ def normalise_email(email: str) -> str:
 
 
 class AccountService:
+    def __init__(self) -> None:
+        self._verified: dict[str, tuple[float, User]] = {}
+
     async def get_or_create_user(self, session: AsyncSession, *, email: str) -> User:
         users = UserRepository(session)
         email = normalise_email(email)
@@ -55,14 +63,27 @@ class AccountService:
         if not key.startswith(KEY_PREFIX) or len(key) > 200:
             return None
         digest = hash_key(key)
-        api_key = await ApiKeyRepository(session).get_active_by_hash(digest)
+        cached = self._verified.get(digest)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        found = await ApiKeyRepository(session).user_for_active_hash(digest)
         # The lookup is by digest; compare again in constant time before trusting it.
-        if api_key is None or not hmac.compare_digest(api_key.key_hash, digest):
+        if found is None or not hmac.compare_digest(found[0], digest):
             return None
-        return await UserRepository(session).get(api_key.user_id)
+        self._remember(digest, found[1])
+        return found[1]
+
+    def _remember(self, digest: str, user: User) -> None:
+        if len(self._verified) >= AUTH_CACHE_MAX:
+            self._verified.clear()
+        # A detached copy: the request session that loaded `user` is closed after the request.
+        copy = User(id=user.id, email=user.email, name=user.name, created_at=user.created_at)
+        self._verified[digest] = (time.monotonic() + AUTH_CACHE_SECONDS, copy)
 
     async def revoke_key(self, session: AsyncSession, key: str) -> bool:
-        return await ApiKeyRepository(session).revoke_by_hash(hash_key(key.strip()))
+        digest = hash_key(key.strip())
+        self._verified.pop(digest, None)
+        return await ApiKeyRepository(session).revoke_by_hash(digest)
 
     async def list_keys(self, session: AsyncSession, *, email: str) -> list[ApiKey]:
         user = await UserRepository(session).get_by_email(normalise_email(email))
