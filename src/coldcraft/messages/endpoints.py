@@ -1,5 +1,111 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query, Response
+from fastapi.responses import StreamingResponse
+
+from coldcraft.api.deps import AppSettings, CurrentUser, DBSession, Sessions
+from coldcraft.api.responses import errors
+from coldcraft.messages.generate import generate_ai_service
+from coldcraft.messages.schemas import (
+    PAGE_MAX,
+    GenerateAIRequest,
+    GenerateAIStarted,
+    MessageEdit,
+    MessageOut,
+    MessageResponse,
+    MessagesPage,
+    ResolveRequest,
+    ResolveResponse,
+    StatusFilter,
+)
+from coldcraft.messages.service import message_service
 
 router = APIRouter(prefix="/api", tags=["messages"])
+
+GenerateBody = Annotated[ResolveRequest | GenerateAIRequest, Body(discriminator="action")]
+PATH = "/campaigns/{campaign_id}/generate-messages"
+
+
+@router.post(
+    PATH,
+    response_model=ResolveResponse | GenerateAIStarted,
+    responses={
+        202: {"model": GenerateAIStarted, "description": "generate_ai: the run started"},
+        **errors(400, 401, 402, 404, 409, 413),
+    },
+)
+async def generate_messages(
+    campaign_id: uuid.UUID,
+    body: GenerateBody,
+    response: Response,
+    session: DBSession,
+    user: CurrentUser,
+    settings: AppSettings,
+) -> ResolveResponse | GenerateAIStarted:
+    """`resolve`: render every template node and copy the AI node's examples into drafts
+    (synchronous, idempotent). `generate_ai`: start a run writing one AI draft per prospect
+    (202)."""
+    if isinstance(body, ResolveRequest):
+        return ResolveResponse.build(await message_service.resolve(session, user, campaign_id))
+    started, prospects = await generate_ai_service.start(
+        session, user, campaign_id, body, settings=settings
+    )
+    response.status_code = 202
+    return GenerateAIStarted(
+        runId=started.run_id, publicAccessToken=started.public_access_token, prospects=prospects
+    )
+
+
+@router.get(PATH, response_model=MessagesPage, responses=errors(400, 401, 404))
+async def list_messages(
+    campaign_id: uuid.UUID,
+    session: DBSession,
+    user: CurrentUser,
+    status: StatusFilter = "draft",
+    prospect_id: uuid.UUID | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = PAGE_MAX,
+) -> MessagesPage:
+    """The campaign's messages in prospect order, then sequence position (paged)."""
+    items, total = await message_service.list_messages(
+        session, user, campaign_id, status=status, prospect_id=prospect_id, page=page, limit=limit
+    )
+    return MessagesPage(
+        messages=[MessageOut.build(m) for m in items], total=total, page=page, limit=limit
+    )
+
+
+@router.patch(PATH, response_model=MessageResponse, responses=errors(400, 401, 404, 413))
+async def edit_message(
+    campaign_id: uuid.UUID, body: MessageEdit, session: DBSession, user: CurrentUser
+) -> MessageResponse:
+    """Edit a draft by hand: it becomes `manually_edited` and resolve never replaces it."""
+    message = await message_service.edit(session, user, campaign_id, body)
+    return MessageResponse(message=MessageOut.build(message))
+
+
+@router.get(
+    PATH + "/export.csv",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}}, **errors(400, 401, 404)},
+)
+async def export_messages(
+    campaign_id: uuid.UUID,
+    session: DBSession,
+    sessions: Sessions,
+    user: CurrentUser,
+    status: StatusFilter = "all",
+) -> StreamingResponse:
+    """RFC 4180 CSV, one row per message with the prospect's identity columns (streamed)."""
+    campaign, stream = await message_service.export_csv(
+        session, sessions, user, campaign_id, status=status
+    )
+    filename = f"coldcraft-messages-{campaign.id}.csv"
+    return StreamingResponse(
+        stream,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

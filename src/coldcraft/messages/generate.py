@@ -1,0 +1,123 @@
+"""generate_ai: the checks and the start of a `generate-ai-messages` run (see tasks.py).
+
+Order: campaign owned (404) -> draft (400 wrong_status) -> the node is this campaign's AI
+node (404 / 400) -> its chat session has a skeleton (400 no_framework) -> no other
+generate-ai-messages run queued or running for the campaign + node (409 conflict) ->
+explicit prospect_ids all belong to the campaign (400) -> the spend cap (402
+payment_required) -> the run. Nothing is written before the last step.
+
+The chat session is not claimed (its `task_status` stays free: the user may keep chatting
+while 10,000 drafts are written); the run snapshots the skeleton it was started with, and
+the run row carries the session id, so deleting the session cancels the run.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coldcraft.campaigns.service import campaign_service
+from coldcraft.config import Settings
+from coldcraft.errors import Conflict, InvalidRequest, NoFramework
+from coldcraft.messages import tasks
+from coldcraft.messages.repository import MessageRepository, SpendRepository
+from coldcraft.messages.schemas import GenerateAIRequest
+from coldcraft.messages.spend import spend_service
+from coldcraft.prospects.service import prospect_service
+from coldcraft.runs.service import StartedRun, run_service
+from coldcraft.sequences.service import sequence_service
+from coldcraft.store.models import AIChatSession, Campaign, SequenceNode, User
+
+
+class GenerateAIService:
+    async def start(
+        self,
+        session: AsyncSession,
+        user: User,
+        campaign_id: uuid.UUID,
+        data: GenerateAIRequest,
+        *,
+        settings: Settings,
+    ) -> tuple[StartedRun, int]:
+        """Checks (campaign owned, draft, AI node, framework, no run in progress, spend
+        cap) before anything is written; then the run. Returns it with its prospect count."""
+        campaign, node, chat = await self._target(session, user, campaign_id, data.node_id)
+        running = await SpendRepository(session).active_run(tasks.KIND, campaign.id, node.id)
+        if running is not None:
+            raise Conflict(f"A generate_ai run is already in progress for this node ({running})")
+        only = await self._explicit_ids(session, campaign, data.prospect_ids)
+        count = await self._count_to_write(session, campaign, node, only)
+        await spend_service.check(session, user, prospects=count, settings=settings)
+        params = {
+            "prospect_ids": [str(i) for i in only] if only is not None else None,
+            "skeleton": chat.skeleton,
+            "framework_version": chat.framework_version,
+        }
+        started = await run_service.start_run(
+            session,
+            user=user,
+            kind=tasks.KIND,
+            settings=settings,
+            campaign_id=campaign.id,
+            session_id=chat.id,
+            node_id=node.id,
+            params=params,
+        )
+        return started, count
+
+    async def _target(
+        self, session: AsyncSession, user: User, campaign_id: uuid.UUID, node_id: uuid.UUID
+    ) -> tuple[Campaign, SequenceNode, AIChatSession]:
+        """The draft campaign (locked: concurrent starts queue up behind the 409 check),
+        its AI node, and the node's session with a skeleton."""
+        campaign = await campaign_service.get_owned(session, user, campaign_id, for_update=True)
+        campaign_service.require_draft(campaign, action="generate messages")
+        node = await sequence_service.get_node(session, campaign.id, node_id)
+        if node.type != "ai":
+            raise InvalidRequest(
+                f"Sequence node {node.id} is a {node.type} node: generate_ai needs an ai node"
+            )
+        chat = await MessageRepository(session).node_session(campaign.id, node.id)
+        if chat is None or not chat.skeleton:
+            raise NoFramework()
+        return campaign, node, chat
+
+    async def _explicit_ids(
+        self, session: AsyncSession, campaign: Campaign, ids: list[uuid.UUID] | None
+    ) -> list[uuid.UUID] | None:
+        """The requested prospects (deduplicated, in order); 400 naming any unknown id."""
+        if ids is None:
+            return None
+        unique = list(dict.fromkeys(ids))
+        found: set[uuid.UUID] = set()
+        async for batch in prospect_service.iter_ids(session, campaign.id, prospect_ids=unique):
+            found.update(batch)
+        unknown = [str(i) for i in unique if i not in found]
+        if unknown:
+            listed = ", ".join(unknown[:5]) + (", ..." if len(unknown) > 5 else "")
+            details = [
+                {"field": "prospect_ids", "message": f"not a prospect of this campaign: {i}"}
+                for i in unknown[:50]
+            ]
+            raise InvalidRequest(
+                f"Unknown prospect_ids ({len(unknown)}): {listed}", details=details
+            )
+        return unique
+
+    async def _count_to_write(
+        self,
+        session: AsyncSession,
+        campaign: Campaign,
+        node: SequenceNode,
+        only: list[uuid.UUID] | None,
+    ) -> int:
+        if only is not None:
+            return len(only)
+        count = 0
+        async for batch in tasks.ids_to_write(session, campaign.id, node.id, only=None):
+            count += len(batch)
+        return count
+
+
+generate_ai_service = GenerateAIService()

@@ -1,0 +1,268 @@
+"""Every outbox query: batched upserts with ON CONFLICT, paging, launch counts."""
+
+from __future__ import annotations
+
+import typing
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Select,
+    String,
+    Table,
+    and_,
+    bindparam,
+    cast,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from coldcraft.store.base import utcnow
+from coldcraft.store.models import (
+    AIChatSession,
+    CampaignProspectMessage,
+    Prospect,
+    Run,
+    SequenceNode,
+    User,
+)
+from coldcraft.store.repository import Repository
+
+Message = CampaignProspectMessage
+TABLE = typing.cast(Table, Message.__table__)
+# Columns a re-render may replace; everything else (id, status, created_at) stays.
+CONTENT = ("subject", "body_text", "missing_fields", "source", "model", "quality", "usage", "error")
+# Rows per statement: 14 columns x 1000 rows stays below both dialects' parameter limits.
+UPSERT_PAGE = 1000
+IN_CHUNK = 1000
+# Python None must land as SQL NULL (the model's JSON type would store JSON 'null').
+NULLABLE_JSON = JSON(none_as_null=True).with_variant(
+    postgresql.JSONB(none_as_null=True), "postgresql"
+)
+JSON_COLUMNS = ("missing_fields", "quality", "usage", "error")
+
+
+def no_error() -> ColumnElement[bool]:
+    """No error recorded: SQL NULL, or a JSON 'null' written through the ORM."""
+    return or_(Message.error.is_(None), cast(Message.error, String) == "null")
+
+
+def usable() -> ColumnElement[bool]:
+    """A message that can be sent: error-free, or edited by a human."""
+    return or_(Message.manually_edited.is_(True), no_error())
+
+
+def _changed(excluded: Any) -> ColumnElement[bool]:
+    """Some content differs: an unchanged row keeps its updated_at (idempotent resolve)."""
+    return or_(*(TABLE.c[name].is_distinct_from(excluded[name]) for name in CONTENT))
+
+
+def _status_filter(stmt: Select[Any], status: str | None) -> Select[Any]:
+    return stmt if status in (None, "all") else stmt.where(Message.status == status)
+
+
+class MessageRepository(Repository[Message]):
+    model = Message
+
+    # ---- writes -----------------------------------------------------------------------
+
+    async def upsert(
+        self, rows: Sequence[dict[str, Any]], *, keep_ai: bool = False, only_unusable: bool = False
+    ) -> int:
+        """Insert or replace drafts keyed (campaign, prospect, node); never touches a
+        manually edited or non-draft row, nor (with `keep_ai`) a usable writer-made AI
+        draft, nor (with `only_unusable`) any row that has an error-free body.
+        Returns how many rows were written (new or changed)."""
+        written = 0
+        stmt = self._upsert_stmt(keep_ai=keep_ai, only_unusable=only_unusable)
+        for start in range(0, len(rows), UPSERT_PAGE):
+            result = await self.session.execute(stmt, rows[start : start + UPSERT_PAGE])
+            written += len(result.all())
+        return written
+
+    def _upsert_stmt(self, *, keep_ai: bool, only_unusable: bool) -> Any:
+        insert = postgresql.insert if self._dialect() == "postgresql" else sqlite.insert
+        stmt = insert(TABLE).values({c: bindparam(c, type_=NULLABLE_JSON) for c in JSON_COLUMNS})
+        guard = and_(
+            TABLE.c.manually_edited.is_(False), TABLE.c.status == "draft", _changed(stmt.excluded)
+        )
+        unusable = or_(TABLE.c.body_text == "", ~no_error())
+        if keep_ai:  # an example may fill a failed AI draft, never replace a good one
+            guard = and_(guard, or_(TABLE.c.source != "ai", unusable))
+        if only_unusable:
+            guard = and_(guard, unusable)
+        values = {name: stmt.excluded[name] for name in (*CONTENT, "updated_at")}
+        return stmt.on_conflict_do_update(
+            index_elements=["campaign_id", "prospect_id", "node_id"], set_=values, where=guard
+        ).returning(TABLE.c.id)
+
+    def _dialect(self) -> str:
+        return self.session.get_bind().dialect.name
+
+    async def edit(self, message: Message, changes: dict[str, Any]) -> Message:
+        for name, value in changes.items():
+            setattr(message, name, value)
+        message.manually_edited = True
+        await self.session.flush()
+        return message
+
+    async def drafts_to_pending(self, campaign_id: uuid.UUID) -> int:
+        stmt = (
+            update(Message)
+            .where(Message.campaign_id == campaign_id, Message.status == "draft")
+            .values(status="pending", updated_at=utcnow())
+        )
+        result = await self.session.execute(stmt)
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    # ---- reads ------------------------------------------------------------------------
+
+    async def get_in_campaign(
+        self, campaign_id: uuid.UUID, message_id: uuid.UUID
+    ) -> Message | None:
+        stmt = select(Message).where(Message.id == message_id, Message.campaign_id == campaign_id)
+        return await self.one_or_none(stmt)
+
+    def _listing(
+        self, campaign_id: uuid.UUID, status: str | None, prospect_id: uuid.UUID | None
+    ) -> Select[Any]:
+        stmt = _status_filter(select(Message).where(Message.campaign_id == campaign_id), status)
+        if prospect_id is not None:
+            stmt = stmt.where(Message.prospect_id == prospect_id)
+        return stmt
+
+    async def page(
+        self,
+        campaign_id: uuid.UUID,
+        *,
+        status: str | None,
+        prospect_id: uuid.UUID | None,
+        offset: int,
+        limit: int,
+    ) -> list[Message]:
+        """In prospect order (import order), then sequence position."""
+        stmt = (
+            self._listing(campaign_id, status, prospect_id)
+            .join(Prospect, Prospect.id == Message.prospect_id)
+            .join(SequenceNode, SequenceNode.id == Message.node_id)
+            .order_by(Prospect.created_at, Prospect.id, SequenceNode.position, Message.id)
+        )
+        return list(await self.all(stmt.offset(offset).limit(limit)))
+
+    async def count(
+        self, campaign_id: uuid.UUID, *, status: str | None, prospect_id: uuid.UUID | None = None
+    ) -> int:
+        listing = self._listing(campaign_id, status, prospect_id)
+        stmt = select(func.count()).select_from(listing.subquery())
+        return int((await self.session.execute(stmt)).scalar_one())
+
+    async def for_prospects(
+        self,
+        campaign_id: uuid.UUID,
+        prospect_ids: Sequence[uuid.UUID],
+        *,
+        status: str | None = None,
+    ) -> list[Message]:
+        found: list[Message] = []
+        for start in range(0, len(prospect_ids), IN_CHUNK):
+            chunk = prospect_ids[start : start + IN_CHUNK]
+            stmt = select(Message).where(
+                Message.campaign_id == campaign_id, Message.prospect_id.in_(chunk)
+            )
+            found += await self.all(_status_filter(stmt, status))
+        return found
+
+    async def drafted(
+        self, campaign_id: uuid.UUID, node_id: uuid.UUID, prospect_ids: Sequence[uuid.UUID]
+    ) -> set[uuid.UUID]:
+        """Those of `prospect_ids` that already have a usable message for the node (an
+        error-free body, or a human edit)."""
+        if not prospect_ids:
+            return set()
+        stmt = select(Message.prospect_id).where(
+            Message.campaign_id == campaign_id,
+            Message.node_id == node_id,
+            Message.prospect_id.in_(prospect_ids),
+            or_(Message.manually_edited.is_(True), and_(no_error(), Message.body_text != "")),
+        )
+        return set((await self.session.execute(stmt)).scalars().all())
+
+    async def usable_counts(self, campaign_id: uuid.UUID) -> dict[uuid.UUID, int]:
+        """Per node: how many prospects have a usable message (see `drafted`)."""
+        stmt = (
+            select(Message.node_id, func.count())
+            .where(Message.campaign_id == campaign_id, usable())
+            .group_by(Message.node_id)
+        )
+        return {node_id: int(n) for node_id, n in (await self.session.execute(stmt)).all()}
+
+    async def owner(self, user_id: uuid.UUID) -> User | None:
+        """A run's account (runs carry only the id)."""
+        return await self.session.get(User, user_id)
+
+    # ---- the AI node's chat session (read only; the chat domain writes it) -------------
+
+    async def node_session(
+        self, campaign_id: uuid.UUID, node_id: uuid.UUID
+    ) -> AIChatSession | None:
+        stmt = select(AIChatSession).where(
+            AIChatSession.campaign_id == campaign_id, AIChatSession.node_id == node_id
+        )
+        return (await self.session.execute(stmt.limit(1))).scalars().first()
+
+
+class SpendRepository:
+    """Read-only sums over the user's runs (the runs domain writes them) for the spend cap."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def cost_since(self, user_id: uuid.UUID, since: datetime) -> float:
+        cost = func.coalesce(func.sum(Run.usage["cost_usd"].as_float()), 0.0)
+        stmt = select(cost).where(Run.user_id == user_id, Run.created_at >= since)
+        return float((await self.session.execute(stmt)).scalar_one() or 0.0)
+
+    async def recent_cost_per_item(
+        self, user_id: uuid.UUID, kinds: Sequence[str], *, runs: int
+    ) -> float | None:
+        """Average cost per finished item over the user's last `runs` runs of `kinds` that
+        did any work; None without such history."""
+        items = Run.progress_done + Run.progress_failed
+        recent = (
+            select(Run.usage["cost_usd"].as_float().label("cost"), items.label("items"))
+            .where(Run.user_id == user_id, Run.kind.in_(kinds), items > 0)
+            .order_by(Run.created_at.desc())
+            .limit(runs)
+            .subquery()
+        )
+        stmt = select(func.sum(recent.c.cost), func.sum(recent.c["items"]))
+        cost, count = (await self.session.execute(stmt)).one()
+        if not count or not cost:
+            return None
+        return float(cost) / int(count)
+
+    async def items_in_flight(self, user_id: uuid.UUID, kinds: Sequence[str]) -> int:
+        """Items that queued/running runs of `kinds` have still to do (a queued run counts
+        once it is planned: its total is unknown before)."""
+        left = Run.progress_total - Run.progress_done - Run.progress_failed
+        stmt = select(func.coalesce(func.sum(left), 0)).where(
+            Run.user_id == user_id, Run.kind.in_(kinds), Run.status.in_(("queued", "running"))
+        )
+        return int((await self.session.execute(stmt)).scalar_one() or 0)
+
+    async def active_run(self, kind: str, campaign_id: uuid.UUID, node_id: uuid.UUID) -> str | None:
+        stmt = select(Run.id).where(
+            Run.kind == kind,
+            Run.campaign_id == campaign_id,
+            Run.node_id == node_id,
+            Run.status.in_(("queued", "running")),
+        )
+        return (await self.session.execute(stmt.limit(1))).scalars().first()

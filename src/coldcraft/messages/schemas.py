@@ -1,0 +1,150 @@
+"""Outbox requests and responses."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from coldcraft.store.models import CampaignProspectMessage
+
+if TYPE_CHECKING:
+    from coldcraft.messages.service import ResolveResult
+
+StatusFilter = Literal["draft", "pending", "sent", "all"]
+SUBJECT_MAX = 1000
+BODY_MAX = 20_000
+PROSPECT_IDS_MAX = 10_000
+# The resolve response and a GET page carry at most this many messages inline.
+PAGE_MAX = 1000
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ResolveRequest(_Request):
+    action: Literal["resolve"]
+
+
+class GenerateAIRequest(_Request):
+    action: Literal["generate_ai"]
+    node_id: uuid.UUID
+    prospect_ids: list[uuid.UUID] | None = Field(
+        default=None, min_length=1, max_length=PROSPECT_IDS_MAX
+    )
+
+
+class MessageEdit(_Request):
+    message_id: uuid.UUID
+    subject: str | None = Field(default=None, max_length=SUBJECT_MAX)
+    body_text: str | None = Field(default=None, max_length=BODY_MAX)
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> MessageEdit:
+        if not ({"subject", "body_text"} & self.model_fields_set):
+            raise ValueError("give subject and/or body_text")
+        if "body_text" in self.model_fields_set and self.body_text is None:
+            raise ValueError("body_text cannot be null")
+        return self
+
+
+class MessageOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    campaign_id: uuid.UUID
+    prospect_id: uuid.UUID
+    node_id: uuid.UUID
+    subject: str | None
+    body_text: str
+    status: str
+    manually_edited: bool
+    missing_fields: list[str]
+    source: str
+    model: str | None
+    quality: dict[str, Any] | None
+    error: dict[str, Any] | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def build(cls, message: CampaignProspectMessage) -> MessageOut:
+        return cls.model_validate(message)
+
+
+class MessageResponse(BaseModel):
+    message: MessageOut
+
+
+class MessagesPage(BaseModel):
+    messages: list[MessageOut]
+    total: int
+    page: int
+    limit: int
+
+
+class ExampleReport(BaseModel):
+    lead_id: str | None
+    name: str | None
+    error: Any = None
+
+
+class NodeCounts(BaseModel):
+    node_id: uuid.UUID
+    position: int
+    type: str
+    messages: int  # prospects with a usable message for this node after resolve
+    missing: int  # prospects still without one (AI nodes: run generate_ai)
+
+
+class ResolveCounts(BaseModel):
+    prospects: int
+    written: int  # rows inserted or changed by this call (0 when nothing changed)
+    unchanged: int  # rendered rows that were already up to date, or protected (edited)
+    nodes: list[NodeCounts]
+
+
+class ResolveResponse(BaseModel):
+    messages: list[MessageOut]
+    total: int  # draft messages in the campaign; `messages` holds the first PAGE_MAX
+    truncated: bool
+    counts: ResolveCounts
+    unmatched_examples: list[ExampleReport]
+    skipped_examples: list[ExampleReport]
+
+    @classmethod
+    def build(cls, result: ResolveResult) -> ResolveResponse:
+        outcome = result.outcome
+        nodes = [
+            NodeCounts(
+                node_id=c.node.id,
+                position=c.node.position,
+                type=c.node.type,
+                messages=c.messages,
+                missing=c.missing,
+            )
+            for c in outcome.nodes
+        ]
+        counts = ResolveCounts(
+            prospects=outcome.prospects,
+            written=outcome.written,
+            unchanged=outcome.rendered - outcome.written,
+            nodes=nodes,
+        )
+        return cls(
+            messages=[MessageOut.build(m) for m in result.messages],
+            total=result.total,
+            truncated=result.total > len(result.messages),
+            counts=counts,
+            unmatched_examples=[ExampleReport(**e) for e in outcome.unmatched],
+            skipped_examples=[ExampleReport(**e) for e in outcome.skipped],
+        )
+
+
+class GenerateAIStarted(BaseModel):
+    runId: str  # wire name
+    publicAccessToken: str  # wire name
+    prospects: int

@@ -1,0 +1,237 @@
+"""The outbox: per-prospect drafts for every sendable node of a campaign.
+
+`resolve` renders the template nodes and copies the AI node's generated examples; it
+streams prospects in batches and upserts each batch in a few statements, so 10,000
+prospects x 5 nodes stay one request. `generate_ai` (see `tasks.py`) writes one AI draft
+per prospect in a run. Launch registers a check (AI nodes have a skeleton, every prospect
+has a message for every sendable node, resolving first) and a hook (drafts -> pending)
+with the campaigns domain's launch seam when this module is imported.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coldcraft.campaigns.service import LaunchProblem, campaign_service, launch_checks, launch_hooks
+from coldcraft.errors import InvalidRequest, NotFound, WrongStatus
+from coldcraft.messages import export
+from coldcraft.messages.repository import MessageRepository
+from coldcraft.messages.resolve import (
+    ExampleMatcher,
+    RenderContext,
+    ResolvePlan,
+    TemplateNode,
+    uuid_lead_ids,
+)
+from coldcraft.messages.schemas import PAGE_MAX, MessageEdit
+from coldcraft.prospects.service import prospect_service
+from coldcraft.senders.service import sender_service
+from coldcraft.sequences.service import SENDABLE_TYPES, sequence_service
+from coldcraft.skeletons.schema import CampaignInfo
+from coldcraft.store.models import Campaign, CampaignProspectMessage, SequenceNode, User
+from coldcraft.store.session import SessionMaker
+
+BATCH = 500  # prospects per read + upsert round trip
+
+
+@dataclass
+class NodeCount:
+    node: SequenceNode
+    messages: int
+    missing: int
+
+
+@dataclass
+class ResolveOutcome:
+    prospects: int = 0
+    written: int = 0
+    rendered: int = 0
+    nodes: list[NodeCount] = field(default_factory=list)
+    unmatched: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class ResolveResult:
+    outcome: ResolveOutcome
+    messages: list[CampaignProspectMessage]
+    total: int
+
+
+class MessageService:
+    # ---- resolve ----------------------------------------------------------------------
+
+    async def resolve(
+        self, session: AsyncSession, user: User, campaign_id: uuid.UUID
+    ) -> ResolveResult:
+        campaign = await campaign_service.get_owned(session, user, campaign_id, for_update=True)
+        campaign_service.require_draft(campaign, action="generate messages")
+        outcome = await self.resolve_campaign(session, campaign)
+        repo = MessageRepository(session)
+        first = await repo.page(
+            campaign.id, status="draft", prospect_id=None, offset=0, limit=PAGE_MAX
+        )
+        total = await repo.count(campaign.id, status="draft")
+        return ResolveResult(outcome=outcome, messages=first, total=total)
+
+    async def resolve_campaign(self, session: AsyncSession, campaign: Campaign) -> ResolveOutcome:
+        """Render/copy every draft of the campaign (the caller checked ownership and draft)."""
+        nodes = await sequence_service.list_nodes(session, campaign.id)
+        plan = await self._plan(session, campaign, nodes)
+        repo = MessageRepository(session)
+        outcome = ResolveOutcome()
+        async for ids in prospect_service.iter_ids(session, campaign.id, batch_size=BATCH):
+            prospects = await prospect_service.get_many(session, campaign.id, ids)
+            rendered, copied = plan.rows(prospects)
+            outcome.prospects += len(prospects)
+            outcome.rendered += len(rendered) + len(copied)
+            outcome.written += await repo.upsert(rendered)
+            outcome.written += await repo.upsert(copied, keep_ai=True)
+        for _, matcher in plan.matchers.values():
+            outcome.unmatched += matcher.unmatched()
+            outcome.skipped += matcher.skipped()
+        outcome.nodes = await self._node_counts(session, campaign, nodes, outcome.prospects)
+        return outcome
+
+    async def _plan(
+        self, session: AsyncSession, campaign: Campaign, nodes: list[SequenceNode]
+    ) -> ResolvePlan:
+        sender = await sender_service.campaign_sender(session, campaign)
+        ctx = RenderContext(sender=sender, campaign=CampaignInfo(signature=campaign.signature))
+        matchers = {}
+        for node in nodes:
+            if node.type == "ai":
+                matchers[node.id] = (node, await self._matcher(session, campaign, node))
+        templates = [TemplateNode.compile(n) for n in nodes if n.type in SENDABLE_TYPES]
+        return ResolvePlan(campaign=campaign, templates=templates, matchers=matchers, ctx=ctx)
+
+    async def _matcher(
+        self, session: AsyncSession, campaign: Campaign, node: SequenceNode
+    ) -> ExampleMatcher:
+        chat = await MessageRepository(session).node_session(campaign.id, node.id)
+        examples = (
+            [e for e in (chat.generated_examples or []) if isinstance(e, dict)] if chat else []
+        )
+        candidates = uuid_lead_ids(examples)
+        bound = (
+            await prospect_service.get_many(session, campaign.id, candidates) if candidates else []
+        )
+        return ExampleMatcher(examples, bound_ids={str(p.id) for p in bound})
+
+    async def _node_counts(
+        self, session: AsyncSession, campaign: Campaign, nodes: list[SequenceNode], prospects: int
+    ) -> list[NodeCount]:
+        usable = await MessageRepository(session).usable_counts(campaign.id)
+        return [
+            NodeCount(
+                node=n,
+                messages=usable.get(n.id, 0),
+                missing=max(prospects - usable.get(n.id, 0), 0),
+            )
+            for n in nodes
+            if n.type in SENDABLE_TYPES or n.type == "ai"
+        ]
+
+    # ---- read and edit ----------------------------------------------------------------
+
+    async def list_messages(
+        self,
+        session: AsyncSession,
+        user: User,
+        campaign_id: uuid.UUID,
+        *,
+        status: str = "draft",
+        prospect_id: uuid.UUID | None = None,
+        page: int = 1,
+        limit: int = PAGE_MAX,
+    ) -> tuple[list[CampaignProspectMessage], int]:
+        campaign = await campaign_service.get_owned(session, user, campaign_id)
+        repo = MessageRepository(session)
+        items = await repo.page(
+            campaign.id,
+            status=status,
+            prospect_id=prospect_id,
+            offset=(page - 1) * limit,
+            limit=limit,
+        )
+        return items, await repo.count(campaign.id, status=status, prospect_id=prospect_id)
+
+    async def edit(
+        self, session: AsyncSession, user: User, campaign_id: uuid.UUID, data: MessageEdit
+    ) -> CampaignProspectMessage:
+        """A human edit: marks the message `manually_edited` so resolve never replaces it."""
+        campaign = await campaign_service.get_owned(session, user, campaign_id, for_update=True)
+        campaign_service.require_draft(campaign, action="edit messages")
+        repo = MessageRepository(session)
+        message = await repo.get_in_campaign(campaign.id, data.message_id)
+        if message is None:
+            raise NotFound("Message not found")
+        if message.status != "draft":
+            raise WrongStatus(f"Message is {message.status} — only draft messages can be edited")
+        return await repo.edit(message, _edit_changes(message, data))
+
+    async def export_csv(
+        self,
+        session: AsyncSession,
+        sessions: SessionMaker,
+        user: User,
+        campaign_id: uuid.UUID,
+        *,
+        status: str,
+    ) -> tuple[Campaign, AsyncIterator[bytes]]:
+        """The campaign (404 before any byte is streamed) and its CSV as a byte stream that
+        reads through `sessions` (the request's session is closed by then)."""
+        campaign = await campaign_service.get_owned(session, user, campaign_id)
+        nodes = await sequence_service.list_nodes(session, campaign.id)
+        return campaign, export.stream_csv(sessions, campaign.id, nodes, status=status)
+
+    # ---- launch -----------------------------------------------------------------------
+
+    async def launch_problems(
+        self, session: AsyncSession, campaign: Campaign, nodes: list[SequenceNode]
+    ) -> list[LaunchProblem]:
+        """Resolve, then: every AI node has a skeleton and every prospect a message for
+        every sendable node (AI drafts that failed count as missing)."""
+        outcome = await self.resolve_campaign(session, campaign)
+        problems = []
+        for count in outcome.nodes:
+            index = nodes.index(count.node)
+            field_name = f"sequence_nodes[{index}]"
+            if count.node.type == "ai" and not await self._has_framework(session, count.node):
+                message = f"ai node {index}: no framework yet (chat first)"
+                problems.append(LaunchProblem(field_name, message))
+            elif count.missing and outcome.prospects:
+                hint = " (run generate_ai)" if count.node.type == "ai" else ""
+                message = f"{count.node.type} node {index}: {count.missing} prospect(s) have no message{hint}"  # noqa: E501
+                problems.append(LaunchProblem(field_name, message))
+        return problems
+
+    async def _has_framework(self, session: AsyncSession, node: SequenceNode) -> bool:
+        chat = await MessageRepository(session).node_session(node.campaign_id, node.id)
+        return chat is not None and bool(chat.skeleton)
+
+    async def move_to_pending(self, session: AsyncSession, campaign: Campaign) -> None:
+        await MessageRepository(session).drafts_to_pending(campaign.id)
+
+
+def _edit_changes(message: CampaignProspectMessage, data: MessageEdit) -> dict[str, Any]:
+    changes: dict[str, Any] = {"missing_fields": [], "error": None}
+    if "subject" in data.model_fields_set:
+        if message.subject is None and data.subject is not None:
+            raise InvalidRequest("This message has no subject (it is not an email)")
+        if message.subject is not None and data.subject is None:
+            raise InvalidRequest("subject cannot be null on an email message")
+        changes["subject"] = data.subject
+    if "body_text" in data.model_fields_set:
+        changes["body_text"] = data.body_text
+    return changes
+
+
+message_service = MessageService()
+launch_checks.append(message_service.launch_problems)
+launch_hooks.append(message_service.move_to_pending)

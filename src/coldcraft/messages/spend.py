@@ -1,0 +1,117 @@
+"""The per-account monthly spend cap (`spend_cap_usd_per_month`, 0 = no cap).
+
+Checked before a generate-ai-messages run starts: this calendar month's spend (the
+`cost_usd` of every run the account started since the 1st, UTC) + what queued/running
+writer runs still have to do + this run's estimate must stay within the cap, else 402.
+The estimate is prospects x a per-lead cost: the average cost per item of the account's
+recent writer runs, else the writer model's list price for a typical call (genai-prices),
+else 0 (the offline model and self-hosted servers cost nothing we can know).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from genai_prices import Usage as PriceUsage
+from genai_prices import calc_price
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coldcraft.config import Settings
+from coldcraft.errors import PaymentRequired
+from coldcraft.llm.models import choose_spec
+from coldcraft.messages.repository import SpendRepository
+from coldcraft.store.base import utcnow
+from coldcraft.store.models import User
+
+WRITER_KINDS = ("generate-ai-messages", "generate-email-examples")
+RECENT_RUNS = 20
+# A typical writer call: instructions + context + skeleton + lead in, a short email out,
+# plus its share of repair attempts.
+TYPICAL_INPUT_TOKENS = 3000
+TYPICAL_OUTPUT_TOKENS = 500
+
+
+@dataclass(frozen=True)
+class SpendCheck:
+    cap_usd: float
+    spent_usd: float  # this month so far
+    in_flight_usd: float  # what queued/running writer runs still have to do
+    per_lead_usd: float
+    prospects: int
+
+    @property
+    def estimate_usd(self) -> float:
+        return self.per_lead_usd * self.prospects
+
+    @property
+    def shortfall_usd(self) -> float:
+        return max(0.0, self.spent_usd + self.in_flight_usd + self.estimate_usd - self.cap_usd)
+
+
+def month_start(now: datetime) -> datetime:
+    return datetime(now.year, now.month, 1, tzinfo=UTC)
+
+
+def list_price_per_lead(settings: Settings) -> float:
+    """The writer model's price for a typical call; 0 when it has no known price."""
+    spec, _ = choose_spec("writer", settings)
+    if spec.provider not in ("anthropic", "openai"):
+        return 0.0
+    usage = PriceUsage(input_tokens=TYPICAL_INPUT_TOKENS, output_tokens=TYPICAL_OUTPUT_TOKENS)
+    try:
+        price = calc_price(usage, model_ref=spec.model_name, provider_id=spec.provider)
+    except LookupError:
+        return 0.0
+    return float(Decimal(price.total_price))
+
+
+class SpendService:
+    async def per_lead_usd(self, session: AsyncSession, user: User, settings: Settings) -> float:
+        recent = await SpendRepository(session).recent_cost_per_item(
+            user.id, WRITER_KINDS, runs=RECENT_RUNS
+        )
+        return recent if recent is not None else list_price_per_lead(settings)
+
+    async def check(
+        self, session: AsyncSession, user: User, *, prospects: int, settings: Settings
+    ) -> SpendCheck | None:
+        """Raise 402 when the run would take the account past its cap; None without a cap."""
+        cap = settings.spend_cap_usd_per_month
+        if cap <= 0:
+            return None
+        repo = SpendRepository(session)
+        per_lead = await self.per_lead_usd(session, user, settings)
+        check = SpendCheck(
+            cap_usd=cap,
+            spent_usd=await repo.cost_since(user.id, month_start(utcnow())),
+            in_flight_usd=per_lead * await repo.items_in_flight(user.id, WRITER_KINDS),
+            per_lead_usd=per_lead,
+            prospects=prospects,
+        )
+        if check.shortfall_usd > 0:
+            raise _payment_required(check)
+        return check
+
+
+def _payment_required(check: SpendCheck) -> PaymentRequired:
+    message = (
+        f"Monthly spend cap of ${check.cap_usd:.2f} reached: ${check.spent_usd:.2f} spent "
+        f"this month, ${check.in_flight_usd:.2f} in running jobs, ${check.estimate_usd:.2f} "
+        f"estimated for {check.prospects} prospect(s); ${check.shortfall_usd:.2f} short"
+    )
+    detail = {
+        "field": "spend_cap_usd_per_month",
+        "message": f"${check.shortfall_usd:.2f} over the cap",
+        "cap_usd": round(check.cap_usd, 6),
+        "spent_usd": round(check.spent_usd, 6),
+        "in_flight_usd": round(check.in_flight_usd, 6),
+        "estimate_usd": round(check.estimate_usd, 6),
+        "per_lead_usd": round(check.per_lead_usd, 8),
+        "shortfall_usd": round(check.shortfall_usd, 6),
+    }
+    return PaymentRequired(message, details=[detail])
+
+
+spend_service = SpendService()
