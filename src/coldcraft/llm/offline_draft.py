@@ -62,12 +62,18 @@ def phrase(text: str | None, *, words: int = 8) -> str | None:
         return None
     cleaned = " ".join(_KEEP.sub(" ", text).split()[:words]).strip(" '&/+-")
     cleaned = _ARTICLES.sub("", cleaned).strip()
+    cleaned = _DANGLING.sub("", cleaned).strip()  # a cut mid-clause: "hand-offs between"
     cleaned = _SHOUT.sub(
         lambda m: m.group(0).lower(), cleaned
     )  # "CLASS BOOKING" -> "class booking"
     return cleaned if re.search(r"[A-Za-z]{2}", cleaned) else None
 
 
+_DANGLING = re.compile(
+    r"(?:\s+(?:a|an|the|and|or|but|of|to|for|in|on|at|by|with|from|into|between|their|"
+    r"your|our|its|his|her|that|which|who|as|than|via))+$",
+    re.I,
+)
 _STOP = r"(?=\s+(?:about|regarding|who|that|to|pitching|and|so|with)\b|[.,;:!?\n]|$)"
 _TOPIC_PATTERNS = (
     r"\babout\s+(.+?)(?=[.;:!?\n]|\s+for\s+|$)",
