@@ -9,7 +9,7 @@ from pydantic_ai.models.function import AgentInfo
 
 from coldcraft.llm.context import read_section
 from coldcraft.llm.errors import LLMError
-from coldcraft.llm.writer_agent import write_email
+from coldcraft.llm.writer_agent import lead_prompt, shared_prefix, write_email
 from coldcraft.skeletons.schema import Lead, Skeleton
 from tests.llm.builders import LEADS, good_skeleton, writer_input
 from tests.llm.scripted import Step, output_call, resolved, user_prompts
@@ -157,3 +157,14 @@ async def test_a_writer_that_never_answers_in_shape_is_an_llm_error() -> None:
     with pytest.raises(LLMError) as caught:
         await write_email(writer_input(good_skeleton(), LEADS[0]), model=resolved(rambling))
     assert caught.value.code == "upstream_bad_output"
+
+
+def test_earlier_touches_stay_out_of_the_cached_prefix() -> None:
+    first, second = (writer_input(good_skeleton(), lead, position=1) for lead in LEADS[:2])
+    first.sequence.prior_nodes = [{"type": "email", "body": "Hi Sarah, first note."}]
+    second.sequence.prior_nodes = [{"type": "email", "body": "Hi Marcus, first note."}]
+    assert shared_prefix(first) == shared_prefix(second)
+    assert read_section(lead_prompt(first, ["x"]), "earlier_touches") == first.sequence.prior_nodes
+    assert read_section(lead_prompt(second, ["x"]), "earlier_touches") == [
+        {"type": "email", "body": "Hi Marcus, first note."}
+    ]

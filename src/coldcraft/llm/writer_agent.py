@@ -1,12 +1,13 @@
 """The per-lead writer: fills a skeleton's AI blocks for one lead, then checks the email in code.
 
 No tools. The request is laid out for prompt caching and for prompt-injection defence:
-- instructions = writer prompt + workspace context + campaign + sender + sequence + skeleton.
-  This shared prefix is identical (byte for byte) for every lead of a batch, comes first, and is
-  marked cacheable for Anthropic (`anthropic_cache_instructions`).
-- the user message carries the untrusted per-lead part: the lead as JSON inside `<lead_data>` and
-  the AI block instructions (merge fields substituted) inside `<ai_blocks>`, tag characters
-  neutralised (see `context.quote_json`).
+- instructions = writer prompt + workspace context + campaign + sender + sequence position +
+  skeleton. This shared prefix is identical (byte for byte) for every lead of a batch, comes
+  first, and is marked cacheable for Anthropic (`anthropic_cache_instructions`).
+- the user message carries the per-lead part: the lead as JSON inside `<lead_data>`, the
+  earlier touches this lead received (they differ per prospect, so they stay out of the
+  cached prefix) and the AI block instructions (merge fields substituted) inside
+  `<ai_blocks>`, tag characters neutralised (see `context.quote_json`).
 The rendered email runs the judge and the guards; a failure gets exactly one repair attempt
 with the issues fed back, then the email is returned with `passed=False`.
 """
@@ -99,11 +100,7 @@ def shared_prefix(inp: WriterInput) -> str:
     follow_up = inp.sequence.position > 0
     low, high = word_range(inp.judge, follow_up=follow_up)
     kind = "a follow-up" if follow_up else "the first touch"
-    sequence = {
-        "position": inp.sequence.position,
-        "total_nodes": inp.sequence.total_nodes,
-        "prior_nodes": inp.sequence.prior_nodes,
-    }
+    sequence = {"position": inp.sequence.position, "total_nodes": inp.sequence.total_nodes}
     return "\n\n".join(
         [
             load("writer"),
@@ -124,14 +121,17 @@ def lead_prompt(inp: WriterInput, instructions: list[str]) -> str:
         {"index": i + 1, "section": _section_name(inp.skeleton, i), "instruction": text}
         for i, text in enumerate(instructions)
     ]
-    return "\n".join(
-        [
-            "Write the AI blocks of this email for the lead below.",
-            section("lead_data", lead_data(inp.lead)),
-            section("ai_blocks", blocks),
-            f"Return exactly {len(blocks)} texts in `blocks`, in this order.",
-        ]
-    )
+    parts = [
+        "Write the AI blocks of this email for the lead below.",
+        section("lead_data", lead_data(inp.lead)),
+    ]
+    if inp.sequence.prior_nodes:
+        parts.append(section("earlier_touches", inp.sequence.prior_nodes))
+    parts += [
+        section("ai_blocks", blocks),
+        f"Return exactly {len(blocks)} texts in `blocks`, in this order.",
+    ]
+    return "\n".join(parts)
 
 
 def repair_prompt(
