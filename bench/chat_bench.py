@@ -44,6 +44,7 @@ from coldcraft.accounts.service import account_service
 from coldcraft.app import create_app
 from coldcraft.config import Settings
 from coldcraft.llm.models import ResolvedModel
+from coldcraft.skeletons.seed import SEED_SKELETON
 from coldcraft.store.migrate import upgrade
 from coldcraft.store.session import unit_of_work
 from coldcraft.worker.runtime import set_model_factory
@@ -51,24 +52,8 @@ from coldcraft.worker.runtime import set_model_factory
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 CONNECTIONS = 16  # pollers' keep-alive connections (in-flight cap of the open loop)
 AI_NODES = 6
-SKELETON: dict[str, Any] = {
-    "subject": "Quick thought on %company%'s onboarding",
-    "body": (
-        "Hi %first_name%,\n\n&&2-sentence pain hook tied to %position%.&&\n\n"
-        "&&Specific example of how we help.&&\n\nWorth a 10-min chat?\n\n%sender_first%"
-    ),
-    "blocks": [
-        {
-            "name": "Opener",
-            "strategy": "Reference their role and company",
-            "personalization": {
-                "fields": ["first_name", "position", "company"],
-                "approach": "Single-line, no flattery",
-                "fallback": "Generic intro tied to role",
-            },
-        }
-    ],
-    "exampleSubject": "Quick thought on Acme's onboarding",
+# The seed's skeleton, with an example long enough to carry the chat flow's checks.
+SKELETON: dict[str, Any] = SEED_SKELETON | {
     "exampleBody": (
         "Hi Sarah,\n\nMost heads of ops we talk to burn 6+ hours a week chasing onboarding "
         "paperwork by hand, and the backlog grows every time the team hires.\n\nWe helped "

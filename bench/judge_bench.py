@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from coldcraft.skeletons.judge import judge_email, judge_skeleton
 from coldcraft.skeletons.schema import Skeleton
+from coldcraft.skeletons.seed import SEED_SKELETON
 
 ITERATIONS = 2000
 NAMES = ["Sarah", "Priya", "Tomás", "Lena", "Marcus", "Aiko", "Femi", "Jonas"]
@@ -38,27 +39,7 @@ Worth a 10-min chat next week?
 
 Sid"""
 
-SEED = Skeleton.model_validate(
-    {
-        "subject": "Quick thought on %company%'s onboarding",
-        "body": "Hi %first_name%,\n\n&&2-sentence pain hook tied to %position%.&&\n\n"
-        "&&Specific example of how we help.&&\n\nWorth a 10-min chat?\n\n%sender_first%",
-        "blocks": [
-            {
-                "name": "Opener",
-                "strategy": "Reference their role and company",
-                "personalization": {
-                    "fields": ["first_name", "position", "company"],
-                    "approach": "Single-line, no flattery",
-                    "fallback": "Generic intro tied to role",
-                },
-            }
-        ],
-        "exampleSubject": "Quick thought on Acme's onboarding",
-        "exampleBody": "Hi {name},\n\nMost heads of ops we talk to burn 6+ hours/week on "
-        "Zapier glue. We replaced that glue at 40+ SaaS companies.\n\nWorth a 10-min chat?\n\nSid",
-    }
-)
+SEED = Skeleton.model_validate(SEED_SKELETON)
 
 
 def _email_call(i: int) -> Callable[[], object]:
@@ -68,7 +49,8 @@ def _email_call(i: int) -> Callable[[], object]:
 
 
 def _skeleton_call(i: int) -> Callable[[], object]:
-    body = SEED.example_body.replace("{name}", f"{NAMES[i % len(NAMES)]} {i}")
+    # A different name per call, so no cache inside the judge can help.
+    body = SEED.example_body.replace("Sarah", f"{NAMES[i % len(NAMES)]} {i}")
     skeleton = SEED.model_copy(update={"example_body": body})
     return lambda: judge_skeleton(skeleton)
 
