@@ -12,12 +12,14 @@ from coldcraft.api.errors import install_error_handlers
 from coldcraft.api.idempotency import IdempotencyMiddleware
 from coldcraft.api.middleware import BodySizeLimitMiddleware
 from coldcraft.api.observability import RequestIdMiddleware
+from coldcraft.api.openapi import build_openapi
 from coldcraft.api.ratelimit import RateLimitMiddleware
 from coldcraft.api.router import api_router
 from coldcraft.config import Settings, get_settings
 from coldcraft.store.engine import create_engine
 from coldcraft.store.migrate import upgrade_async
 from coldcraft.store.session import create_sessionmaker
+from coldcraft.worker.engine import RunEngine
 
 DESCRIPTION = (
     "Quality-gated cold-email frameworks (skeletons) from a chat agent, and one personalised "
@@ -34,9 +36,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = create_engine(url)
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
+    # Runs: enqueue always; execute here too unless COLDCRAFT_EXECUTOR=none (workers do).
+    run_engine = RunEngine(settings, app.state.sessionmaker)
+    await run_engine.start(execute=settings.executor == "embedded")
+    app.state.run_engine = run_engine
+    app.state.queue_health = run_engine.healthy
     try:
         yield
     finally:
+        await run_engine.stop()
         await engine.dispose()
 
 
@@ -52,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
+    app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     app.include_router(api_router)
     # Added last = outermost: CORS, request id, rate limit, size limit, idempotency.
     app.add_middleware(IdempotencyMiddleware)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from coldcraft.cli import client_commands, db, keys, serve
+from coldcraft.cli import client_commands, db, demo, keys, models, serve, worker
 
 app = typer.Typer(
     name="coldcraft",
@@ -13,9 +13,12 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_show_locals=False,
 )
+app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
+app.command("worker")(worker.worker)
 app.add_typer(db.app, name="db")
 app.add_typer(keys.app, name="keys")
+app.command("models")(models.models_command)
 client_commands.register(app)
 
 

@@ -1,0 +1,227 @@
+"""Queries for runs, their items, and the session claim (`ai_chat_sessions.task_*`)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult
+
+from coldcraft.store.base import utcnow
+from coldcraft.store.models import AIChatSession, Run, RunItem
+from coldcraft.store.repository import Repository
+
+TERMINAL_STATUSES = frozenset({"completed", "failed", "cancelled"})
+ACTIVE_STATUSES = ("queued", "running")
+
+
+def _rowcount(result: Any) -> int:
+    return int(result.rowcount) if isinstance(result, CursorResult) else 0
+
+
+@dataclass(frozen=True)
+class RunProgressState:
+    status: str
+    cancel_requested: bool
+    usage: dict[str, Any]
+
+
+class RunRepository(Repository[Run]):
+    model = Run
+
+    async def get_fresh(self, run_id: str, *, lock: bool = False) -> Run | None:
+        """The row as committed now (not the identity map's copy); `lock` = FOR UPDATE on PG."""
+        stmt = select(Run).where(Run.id == run_id).execution_options(populate_existing=True)
+        if lock:
+            stmt = stmt.with_for_update()
+        return await self.one_or_none(stmt)
+
+    async def get_owned(self, user_id: uuid.UUID, run_id: str) -> Run | None:
+        stmt = select(Run).where(Run.id == run_id, Run.user_id == user_id)
+        return await self.one_or_none(stmt.execution_options(populate_existing=True))
+
+    async def list_active(
+        self, *, session_id: uuid.UUID | None = None, campaign_id: uuid.UUID | None = None
+    ) -> Sequence[Run]:
+        stmt = select(Run).where(Run.status.in_(ACTIVE_STATUSES))
+        if session_id is not None:
+            stmt = stmt.where(Run.session_id == session_id)
+        if campaign_id is not None:
+            stmt = stmt.where(Run.campaign_id == campaign_id)
+        return await self.all(stmt.with_for_update())
+
+    async def list_active_before(self, cutoff: datetime, *, limit: int = 500) -> Sequence[Run]:
+        """Queued/running runs created before `cutoff`, oldest first (the sweep's work list)."""
+        stmt = (
+            select(Run)
+            .where(Run.status.in_(ACTIVE_STATUSES), Run.created_at < cutoff)
+            .order_by(Run.created_at)
+            .limit(limit)
+        )
+        return await self.all(stmt)
+
+    async def get_many(self, run_ids: Sequence[str]) -> dict[str, Run]:
+        if not run_ids:
+            return {}
+        rows = await self.all(select(Run).where(Run.id.in_(run_ids)))
+        return {run.id: run for run in rows}
+
+    async def lock_progress(self, run_id: str) -> RunProgressState | None:
+        """Status, cancel flag and usage, locked FOR UPDATE on PostgreSQL (the per-item write)."""
+        cols = (Run.status, Run.cancel_requested, Run.usage)
+        stmt = select(*cols).where(Run.id == run_id).with_for_update()
+        row = (await self.session.execute(stmt)).one_or_none()
+        return None if row is None else RunProgressState(row[0], bool(row[1]), row[2] or {})
+
+    async def count_items(
+        self, run_id: str, *, done: int, failed: int, usage: dict[str, Any]
+    ) -> bool:
+        """Add finished items to the counters; True when every planned item is finished."""
+        stmt = (
+            update(Run)
+            .where(Run.id == run_id)
+            .values(
+                progress_done=Run.progress_done + done,
+                progress_failed=Run.progress_failed + failed,
+                usage=usage,
+                updated_at=utcnow(),
+            )
+            .returning(Run.progress_done, Run.progress_failed, Run.progress_total)
+            .execution_options(synchronize_session=False)
+        )
+        row = (await self.session.execute(stmt)).one()
+        return bool(row[0] + row[1] >= row[2])
+
+    async def cancel_flag(self, run_id: str) -> tuple[str, bool] | None:
+        """(status, cancel_requested), read without loading the row: the per-item check."""
+        stmt = select(Run.status, Run.cancel_requested).where(Run.id == run_id)
+        row = (await self.session.execute(stmt)).one_or_none()
+        return None if row is None else (row[0], bool(row[1]))
+
+
+class RunItemRepository(Repository[RunItem]):
+    model = RunItem
+
+    async def insert_new(
+        self, run_id: str, rows: Sequence[tuple[str, bool, dict[str, Any]]]
+    ) -> set[str]:
+        """Insert the results whose key is not stored yet; returns the keys this call wrote."""
+        if not rows:
+            return set()
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        now = utcnow()
+        values = [
+            {"run_id": run_id, "item_key": key, "ok": ok, "result": result}
+            | {"created_at": now, "updated_at": now}
+            for key, ok, result in rows
+        ]
+        stmt = (
+            insert(RunItem)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=["run_id", "item_key"])
+            .returning(RunItem.item_key)
+        )
+        return set((await self.session.execute(stmt)).scalars().all())
+
+    async def done_keys(self, run_id: str, keys: Sequence[str] | None = None) -> set[str]:
+        stmt = select(RunItem.item_key).where(RunItem.run_id == run_id)
+        if keys is not None:
+            stmt = stmt.where(RunItem.item_key.in_(keys))
+        return set((await self.session.execute(stmt)).scalars().all())
+
+    async def results(self, run_id: str) -> list[tuple[str, bool, dict[str, Any]]]:
+        stmt = (
+            select(RunItem.item_key, RunItem.ok, RunItem.result)
+            .where(RunItem.run_id == run_id)
+            .order_by(RunItem.id)
+        )
+        rows = (await self.session.execute(stmt)).all()
+        return [(row[0], bool(row[1]), row[2]) for row in rows]
+
+
+@dataclass(frozen=True)
+class Claim:
+    session_id: uuid.UUID
+    task_status: str
+    run_id: str | None
+    claimed_at: datetime | None
+
+
+class ClaimRepository:
+    """The single-writer claim on a chat session: an atomic compare-and-set on `task_status`."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+    async def try_claim(self, session_id: uuid.UUID, task_status: str, run_id: str | None) -> bool:
+        stmt = (
+            update(AIChatSession)
+            .where(AIChatSession.id == session_id, AIChatSession.task_status.is_(None))
+            .values(task_status=task_status, task_claimed_at=utcnow(), task_run_id=run_id)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(await self.session.execute(stmt)) == 1
+
+    async def current(self, session_id: uuid.UUID) -> Claim | None:
+        """The claim held now, or None when the session is free (or gone)."""
+        cols = (AIChatSession.task_status, AIChatSession.task_run_id, AIChatSession.task_claimed_at)
+        stmt = select(*cols).where(AIChatSession.id == session_id)
+        row = (await self.session.execute(stmt)).one_or_none()
+        if row is None or row[0] is None:
+            return None
+        return Claim(session_id, row[0], row[1], row[2])
+
+    async def release(
+        self, session_id: uuid.UUID, *, run_id: str | None, values: dict[str, Any]
+    ) -> bool:
+        """Free the session if `run_id` (None: a run-less claim) still holds it."""
+        held_by = (
+            AIChatSession.task_run_id == run_id
+            if run_id is not None
+            else AIChatSession.task_run_id.is_(None)
+        )
+        stmt = (
+            update(AIChatSession)
+            .where(AIChatSession.id == session_id, AIChatSession.task_status.is_not(None), held_by)
+            .values(task_status=None, task_claimed_at=None, task_run_id=None, **values)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(await self.session.execute(stmt)) == 1
+
+    async def release_stale(self, claim: Claim) -> bool:
+        """Free exactly the claim observed (compare-and-set), never a newer one."""
+        if claim.run_id is not None:
+            same_claim = AIChatSession.task_run_id == claim.run_id
+        else:
+            same_claim = and_(
+                AIChatSession.task_run_id.is_(None),
+                or_(
+                    AIChatSession.task_claimed_at.is_(None),
+                    AIChatSession.task_claimed_at <= (claim.claimed_at or utcnow()),
+                ),
+            )
+        stmt = (
+            update(AIChatSession)
+            .where(AIChatSession.id == claim.session_id, AIChatSession.task_status.is_not(None))
+            .where(same_claim)
+            .values(task_status=None, task_claimed_at=None, task_run_id=None)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(await self.session.execute(stmt)) == 1
+
+    async def list_claims(self, *, limit: int = 500) -> list[Claim]:
+        cols = (
+            AIChatSession.id,
+            AIChatSession.task_status,
+            AIChatSession.task_run_id,
+            AIChatSession.task_claimed_at,
+        )
+        stmt = select(*cols).where(AIChatSession.task_status.is_not(None)).limit(limit)
+        rows = (await self.session.execute(stmt)).all()
+        return [Claim(row[0], row[1], row[2], row[3]) for row in rows]

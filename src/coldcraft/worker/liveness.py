@@ -1,0 +1,84 @@
+"""Which executors are alive: a PostgreSQL session advisory lock per executor id.
+
+Every executor on PostgreSQL holds `pg_advisory_lock(key(executor_id))` on a dedicated
+connection for its whole life. The server drops the lock the moment that connection
+closes, which `kill -9`, a crash or a lost machine all do (a lost machine once TCP
+keepalive notices). So an executor id that owns PENDING workflows but whose lock can be
+taken is gone: the sweep recovers its workflows (the same as `coldcraft worker --recover`).
+Two processes cannot run with the same executor id: the second one cannot take the lock.
+SQLite (embedded, one process) needs none of this: a restart recovers its own workflows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+import psycopg
+
+log = logging.getLogger("coldcraft.worker")
+
+
+def lock_key(executor_id: str) -> int:
+    digest = hashlib.sha256(f"coldcraft-executor:{executor_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _libpq(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+class ExecutorLock:
+    """Holds this process's liveness lock; `probe` tells whether another executor is alive."""
+
+    def __init__(self, url: str, executor_id: str) -> None:
+        self.url = _libpq(url)
+        self.executor_id = executor_id
+        self._conn: psycopg.Connection | None = None
+
+    def acquire(self) -> bool:
+        conn = psycopg.connect(self.url, autocommit=True, application_name="coldcraft-executor")
+        row = conn.execute(
+            "SELECT pg_try_advisory_lock(%s)", (lock_key(self.executor_id),)
+        ).fetchone()
+        if not (row and row[0]):
+            conn.close()
+            return False
+        self._conn = conn
+        return True
+
+    def held(self) -> bool:
+        """Whether the lock connection is still up (a server restart drops it)."""
+        if self._conn is None or self._conn.closed:
+            return False
+        try:
+            self._conn.execute("SELECT 1")
+            return True
+        except psycopg.Error:
+            return False
+
+    def ensure(self) -> None:
+        if not self.held():
+            self.release()
+            if not self.acquire():
+                log.error("executor id %s is held by another process", self.executor_id)
+
+    def release(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except psycopg.Error:
+                pass
+            self._conn = None
+
+    def probe_dead(self, executor_ids: list[str]) -> list[str]:
+        """The executor ids among these whose lock nobody holds (their process is gone)."""
+        dead = []
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            for executor_id in executor_ids:
+                key = lock_key(executor_id)
+                row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+                if row and row[0]:
+                    conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+                    dead.append(executor_id)
+        return dead

@@ -1,0 +1,94 @@
+"""The run workflow's two durable steps: start (plan the chunks) and finish.
+
+Each opens its own short transaction and re-checks the world: a run that is gone or
+already terminal is left alone. Both are idempotent, so a step re-executed after a crash
+(its checkpoint was not written) does no harm.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from coldcraft.runs.repository import TERMINAL_STATUSES, RunItemRepository, RunRepository
+from coldcraft.store.base import utcnow
+from coldcraft.store.models import Run
+from coldcraft.store.session import unit_of_work
+from coldcraft.worker.config import chunk_size
+from coldcraft.worker.registry import RunKind, get_run_kind
+from coldcraft.worker.runtime import Runtime
+
+log = logging.getLogger("coldcraft.worker")
+
+RawItem = dict[str, Any]
+MESSAGE_LIMIT = 500
+
+
+def error_of(exc: BaseException) -> dict[str, Any]:
+    """{code, message} for an item or run failure (LLMError keeps its code)."""
+    as_dict = getattr(exc, "as_dict", None)
+    if callable(as_dict):
+        data = as_dict()
+        if isinstance(data, dict) and "code" in data:
+            return {"code": str(data["code"]), "message": str(data.get("message", ""))}
+    message = " ".join(str(exc).split())[:MESSAGE_LIMIT] or type(exc).__name__
+    return {"code": "internal", "message": message}
+
+
+async def start_run(rt: Runtime, run_id: str) -> list[list[RawItem]] | None:
+    """Mark the run running and plan its chunks; None when there is nothing to do."""
+    async with unit_of_work(rt.sessionmaker) as session:
+        run = await RunRepository(session).get_fresh(run_id, lock=True)
+        if run is None or run.status in TERMINAL_STATUSES:
+            return None
+        if run.cancel_requested:
+            return None
+        items = await get_run_kind(run.kind).items(session, run)
+        run.status = "running"
+        run.started_at = run.started_at or utcnow()
+        run.progress_total = len(items)
+    raw = [{"key": item.key, "data": item.data} for item in items]
+    size = chunk_size(len(raw), rt.settings)
+    return [raw[i : i + size] for i in range(0, len(raw), size)]
+
+
+async def finish_run(rt: Runtime, run_id: str, error: dict[str, Any] | None) -> str:
+    """Mark the run terminal (unless it already is) and release its session claim."""
+    async with unit_of_work(rt.sessionmaker) as session:
+        return await settle_run(session, run_id, error)
+
+
+async def settle_run(session: Any, run_id: str, error: dict[str, Any] | None) -> str:
+    """In the caller's transaction: completed/failed/cancelled, `kind.finish()`, claim
+    released. Idempotent: a terminal run only gets its claim release retried."""
+    from coldcraft.runs.service import run_service
+
+    run = await RunRepository(session).get_fresh(run_id, lock=True)
+    if run is None:
+        return "gone"
+    if run.status not in TERMINAL_STATUSES:
+        kind = get_run_kind(run.kind)
+        await _settle(session, run, kind, error)
+        await kind.finish(session, run)
+    await run_service.release_for_run(session, run)
+    return run.status
+
+
+async def _settle(session: Any, run: Run, kind: RunKind[Any], error: dict[str, Any] | None) -> None:
+    if error is None and kind.fail_run_on_item_error and run.progress_failed:
+        error = await _first_item_error(session, run.id)
+    if run.cancel_requested:
+        run.status = "cancelled"
+    else:
+        run.status = "failed" if error else "completed"
+        run.error = error
+    run.finished_at = utcnow()
+
+
+async def _first_item_error(session: Any, run_id: str) -> dict[str, Any]:
+    for _key, ok, result in await RunItemRepository(session).results(run_id):
+        if not ok:
+            error = result.get("error") if isinstance(result, dict) else None
+            if isinstance(error, dict):
+                return error
+    return {"code": "internal", "message": "An item of the run failed"}
