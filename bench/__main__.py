@@ -10,6 +10,7 @@ BENCHMARKS = {
     "judge": "bench.judge_bench",
     "chat": "bench.chat_bench",
     "runs": "bench.runs_bench",
+    "outbox": "bench.outbox_bench",
 }
 
 
