@@ -18,27 +18,17 @@ from coldcraft.chat.repository import ChatSessionRepository
 from coldcraft.config import Settings
 from coldcraft.context.service import context_service
 from coldcraft.errors import NotFound
+from coldcraft.lint.service import judge_context_from
 from coldcraft.llm.framework_agent import FrameworkContext, SequenceContext
 from coldcraft.prospects.service import prospect_service
 from coldcraft.senders.service import sender_service
-from coldcraft.sequences.service import SENDABLE_TYPES, sequence_service
-from coldcraft.skeletons.judge import JudgeContext, JudgeSettings
+from coldcraft.sequences.service import TOUCH_TYPES, sequence_service
+from coldcraft.skeletons.judge import JudgeContext
 from coldcraft.skeletons.schema import LEAD_FIELDS, SENDER_FIELDS, Lead, Skeleton
 from coldcraft.skeletons.template import CUSTOM_PREFIX, is_known_field
 from coldcraft.store.models import AIChatSession, Campaign, SequenceNode, User
 
 AUTO_SAMPLE_SIZE = 5
-TOUCH_TYPES = SENDABLE_TYPES | {"ai"}  # nodes a prospect receives (not delay/end)
-JUDGE_THRESHOLDS = (
-    "subject_max_chars",
-    "subject_warn_chars",
-    "first_touch_min_words",
-    "first_touch_max_words",
-    "first_touch_warn_words",
-    "follow_up_min_words",
-    "follow_up_max_words",
-    "readability_min",
-)
 
 
 @dataclass(frozen=True)
@@ -126,12 +116,8 @@ async def judge_context_for(
 def judge_context(
     settings: Settings, workspace: dict[str, Any] | None, position: int, leads: list[Lead]
 ) -> JudgeContext:
-    base = JudgeSettings(**{name: getattr(settings, name) for name in JUDGE_THRESHOLDS})
-    house_rules = (workspace or {}).get("house_rules")
-    return JudgeContext(
-        sequence_position=position,
-        settings=base.with_house_rules(house_rules if isinstance(house_rules, dict) else None),
-        sample_lead=leads[0] if leads else None,
+    return judge_context_from(
+        settings, workspace, sequence_position=position, sample_lead=leads[0] if leads else None
     )
 
 

@@ -12,15 +12,14 @@ from coldcraft.campaigns.service import campaign_service
 from coldcraft.config import Settings
 from coldcraft.context.service import context_service
 from coldcraft.examples.repository import ExampleSessionRepository
+from coldcraft.lint.service import judge_context_from
 from coldcraft.llm.framework_agent import SequenceContext
 from coldcraft.llm.writer_agent import WriterInput
 from coldcraft.senders.service import sender_service
-from coldcraft.sequences.service import SENDABLE_TYPES, sequence_service
-from coldcraft.skeletons.judge import JudgeContext, JudgeSettings
+from coldcraft.sequences.service import TOUCH_TYPES, sequence_service
+from coldcraft.skeletons.judge import JudgeContext
 from coldcraft.skeletons.schema import CampaignInfo, Lead, Sender, Skeleton
 from coldcraft.store.models import Run, SequenceNode
-
-MESSAGE_TYPES = SENDABLE_TYPES | {"ai"}
 
 
 class SessionGone(LookupError):
@@ -50,25 +49,10 @@ class WriterBase:
         )
 
 
-def judge_settings(settings: Settings, context: dict[str, Any] | None) -> JudgeSettings:
-    """Thresholds from settings, overridden by the workspace's `house_rules`."""
-    base = JudgeSettings(
-        subject_max_chars=settings.subject_max_chars,
-        subject_warn_chars=settings.subject_warn_chars,
-        first_touch_min_words=settings.first_touch_min_words,
-        first_touch_max_words=settings.first_touch_max_words,
-        first_touch_warn_words=settings.first_touch_warn_words,
-        follow_up_min_words=settings.follow_up_min_words,
-        follow_up_max_words=settings.follow_up_max_words,
-        readability_min=settings.readability_min,
-    )
-    return base.with_house_rules((context or {}).get("house_rules"))
-
-
 def sequence_from_nodes(nodes: list[SequenceNode], node_id: uuid.UUID) -> SequenceContext:
     """Where the session's node sits among the campaign's message nodes (delays and the
     end node do not count), and what the earlier ones say."""
-    messages = [node for node in nodes if node.type in MESSAGE_TYPES]
+    messages = [node for node in nodes if node.type in TOUCH_TYPES]
     position = next((i for i, node in enumerate(messages) if node.id == node_id), 0)
     prior = [
         {"type": node.type, "subject": node.subject or "", "body": node.body or ""}
@@ -106,7 +90,5 @@ async def load_writer_base(session: AsyncSession, run: Run, settings: Settings) 
         campaign_name=campaign.name,
         sequence=sequence,
         workspace_context=context,
-        judge=JudgeContext(
-            sequence_position=sequence.position, settings=judge_settings(settings, context)
-        ),
+        judge=judge_context_from(settings, context, sequence_position=sequence.position),
     )

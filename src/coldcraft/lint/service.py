@@ -16,8 +16,10 @@ from coldcraft.skeletons.template import render
 from coldcraft.store.models import User
 
 
-def judge_settings(settings: Settings, house_rules: Mapping[str, Any] | None) -> JudgeSettings:
-    """Thresholds from settings, overridden by the workspace's `house_rules`."""
+def judge_settings(
+    settings: Settings, workspace_context: Mapping[str, Any] | None
+) -> JudgeSettings:
+    """Thresholds from settings, overridden by the workspace context's `house_rules`."""
     base = JudgeSettings(
         subject_max_chars=settings.subject_max_chars,
         subject_warn_chars=settings.subject_warn_chars,
@@ -28,7 +30,8 @@ def judge_settings(settings: Settings, house_rules: Mapping[str, Any] | None) ->
         follow_up_max_words=settings.follow_up_max_words,
         readability_min=settings.readability_min,
     )
-    return base.with_house_rules(house_rules)
+    house_rules = (workspace_context or {}).get("house_rules")
+    return base.with_house_rules(house_rules if isinstance(house_rules, Mapping) else None)
 
 
 def judge_context_from(
@@ -38,12 +41,10 @@ def judge_context_from(
     sequence_position: int = 0,
     sample_lead: Lead | None = None,
 ) -> JudgeContext:
-    house_rules = (workspace_context or {}).get("house_rules")
+    """The judge as one account sees it, for one position in the sequence."""
     return JudgeContext(
         sequence_position=sequence_position,
-        settings=judge_settings(
-            settings, house_rules if isinstance(house_rules, Mapping) else None
-        ),
+        settings=judge_settings(settings, workspace_context),
         sample_lead=sample_lead,
     )
 

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldcraft.campaigns.service import campaign_service
 from coldcraft.context.service import context_service
-from coldcraft.examples.inputs import judge_settings
+from coldcraft.lint.service import judge_settings
 from coldcraft.llm.errors import LLMError
 from coldcraft.llm.framework_agent import SequenceContext
 from coldcraft.llm.writer_agent import WriterInput, WrittenEmail, write_email
@@ -34,7 +34,7 @@ from coldcraft.messages.repository import MessageRepository
 from coldcraft.messages.resolve import RenderContext, TemplateNode, is_ai_email
 from coldcraft.prospects.service import prospect_service
 from coldcraft.senders.service import sender_service
-from coldcraft.sequences.service import SENDABLE_TYPES, sequence_service
+from coldcraft.sequences.service import SENDABLE_TYPES, TOUCH_TYPES, sequence_service
 from coldcraft.skeletons.judge import JudgeContext, JudgeSettings
 from coldcraft.skeletons.schema import CampaignInfo, Lead, Skeleton
 from coldcraft.store.models import CampaignProspectMessage, Run, SequenceNode
@@ -43,7 +43,6 @@ from coldcraft.worker.registry import Item, ItemOutcome, RunKind, Usage, registe
 from coldcraft.worker.runtime import RunEnv, current_runtime
 
 KIND = "generate-ai-messages"
-MESSAGE_TYPES = SENDABLE_TYPES | {"ai"}  # nodes a prospect receives (not delay/end)
 BATCH = 500
 
 
@@ -141,9 +140,7 @@ async def load_writer_base(session: AsyncSession, run: Run, env: RunEnv) -> Writ
         raise RunTargetGone("The run's account or campaign is gone")
     campaign = await campaign_service.get_owned(session, owner, run.campaign_id)
     nodes = [
-        n
-        for n in await sequence_service.list_nodes(session, campaign.id)
-        if n.type in MESSAGE_TYPES
+        n for n in await sequence_service.list_nodes(session, campaign.id) if n.type in TOUCH_TYPES
     ]
     position = next((i for i, n in enumerate(nodes) if n.id == run.node_id), None)
     if position is None:

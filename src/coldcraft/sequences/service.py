@@ -20,6 +20,8 @@ from coldcraft.sequences.schemas import NodeContent, NodeCreate, NodeDelete, Nod
 from coldcraft.store.models import Campaign, SequenceNode, User
 
 SENDABLE_TYPES: frozenset[str] = frozenset({"email", "message", "connection_request"})
+# Nodes a prospect receives (not delay/end): what "position in the sequence" counts.
+TOUCH_TYPES: frozenset[str] = SENDABLE_TYPES | {"ai"}
 CHANNEL_TYPES: dict[str, frozenset[str]] = {
     "email": frozenset({"email", "delay", "ai", "end"}),
     "linkedin": frozenset({"connection_request", "message", "delay", "ai", "end"}),
