@@ -11,13 +11,16 @@ BENCHMARKS = {
     "chat": "bench.chat_bench",
     "runs": "bench.runs_bench",
     "outbox": "bench.outbox_bench",
+    "poll": "bench.poll_bench",
 }
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 1 or argv[0] not in BENCHMARKS:
+    if not argv or argv[0] not in BENCHMARKS:
         print(f"usage: python -m bench {{{','.join(sorted(BENCHMARKS))}}}", file=sys.stderr)
         return 2
+    # The benchmark parses its own options from sys.argv, as if run as a module.
+    sys.argv = [f"python -m bench {argv[0]}", *argv[1:]]
     importlib.import_module(BENCHMARKS[argv[0]]).main()
     return 0
 
