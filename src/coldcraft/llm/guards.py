@@ -17,7 +17,8 @@ Every guard issue is an error, so it fails the quality check and triggers the re
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
+from functools import lru_cache
 
 from coldcraft.skeletons.schema import Issue
 
@@ -81,7 +82,7 @@ def trusted_vocabulary(texts: Iterable[str]) -> tuple[set[str], set[str]]:
 
 def check_output(subject: str, body: str, trusted: Iterable[str]) -> list[Issue]:
     """Guard issues for a rendered email; `trusted` are the texts it may legitimately quote."""
-    urls, emails = trusted_vocabulary(trusted)
+    urls, emails = _vocabulary(tuple(trusted))
     text = f"{subject}\n{body}"
     issues: list[Issue] = []
     issues += _foreign_emails(text, emails)
@@ -96,14 +97,21 @@ def check_output(subject: str, body: str, trusted: Iterable[str]) -> list[Issue]
     return issues
 
 
-def _foreign_emails(text: str, trusted: set[str]) -> list[Issue]:
+@lru_cache(maxsize=64)
+def _vocabulary(texts: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
+    """`trusted_vocabulary`, once per batch: every lead of a batch has the same trusted texts."""
+    urls, emails = trusted_vocabulary(texts)
+    return frozenset(urls), frozenset(emails)
+
+
+def _foreign_emails(text: str, trusted: Set[str]) -> list[Issue]:
     found = [e for e in EMAIL_RE.findall(text) if e.lower() not in trusted]
     if not found:
         return []
     return [Issue(rule="foreign_email", message=f"Email address not from the inputs: {found[0]}")]
 
 
-def _foreign_links(text: str, trusted: set[str]) -> list[Issue]:
+def _foreign_links(text: str, trusted: Set[str]) -> list[Issue]:
     found = [
         u
         for u in URL_RE.findall(text)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, cast
 
 from pydantic import BaseModel, Field
@@ -33,7 +34,14 @@ from coldcraft.llm.prompts import load
 from coldcraft.llm.usage import Usage
 from coldcraft.skeletons.judge import JudgeContext, judge_email
 from coldcraft.skeletons.schema import CampaignInfo, Issue, Lead, Sender, Skeleton, passed
-from coldcraft.skeletons.template import Rendered, TemplateSyntaxError, parse, render
+from coldcraft.skeletons.template import (
+    CompiledTemplate,
+    MergeValues,
+    Rendered,
+    TemplateSyntaxError,
+    compile_template,
+    parse,
+)
 
 WRITER_REQUEST_LIMIT = 4
 # `AnthropicModelSettings(anthropic_cache_instructions=True)`, spelled as a plain dict so the
@@ -86,6 +94,8 @@ writer_agent: Agent[WriterInput, WrittenBlocks] = Agent(
 class _Template:
     subject: Rendered
     body: Rendered
+    compiled: tuple[CompiledTemplate, CompiledTemplate]  # subject, body
+    values: MergeValues  # this lead's merge values, reused for the final render
 
     @property
     def instructions(self) -> list[str]:
@@ -185,10 +195,17 @@ async def write_email(inp: WriterInput, *, model: ResolvedModel) -> WrittenEmail
 
 
 def _render(inp: WriterInput) -> _Template:
-    parse(inp.skeleton.subject)  # strict: a malformed skeleton is reported, not written
-    parse(inp.skeleton.body)
-    args = (inp.lead, inp.sender, inp.campaign)
-    return _Template(render(inp.skeleton.subject, *args), render(inp.skeleton.body, *args))
+    subject, body = _compiled(inp.skeleton.subject), _compiled(inp.skeleton.body)
+    values = MergeValues(inp.lead, inp.sender, inp.campaign)
+    return _Template(subject.render(values), body.render(values), (subject, body), values)
+
+
+@lru_cache(maxsize=256)
+def _compiled(template: str) -> CompiledTemplate:
+    """Checked strictly and compiled once per skeleton text, not once per lead (a batch
+    shares its skeleton). A malformed skeleton raises, and is not cached."""
+    parse(template)
+    return compile_template(template)
 
 
 async def _write(
@@ -218,9 +235,9 @@ def _check(inp: WriterInput, template: _Template, texts: list[str]) -> tuple[str
         issues.append(Issue(rule="ai_block_count", message=message))
         texts = (texts + [""] * wanted)[:wanted]
     split = len(template.subject.ai_blocks)
-    args = (inp.lead, inp.sender, inp.campaign)
-    subject = render(inp.skeleton.subject, *args, ai_texts=texts[:split]).text.strip()
-    body = render(inp.skeleton.body, *args, ai_texts=texts[split:]).text.strip()
+    compiled_subject, compiled_body = template.compiled
+    subject = compiled_subject.render(template.values, ai_texts=texts[:split]).text.strip()
+    body = compiled_body.render(template.values, ai_texts=texts[split:]).text.strip()
     issues += judge_email(subject, body, inp.judge)
     issues += check_output(subject, body, trusted_texts(inp))
     return subject, body, issues

@@ -52,16 +52,24 @@ class ResultWriter:
         self.users = 0
         self.stop = False  # the run ended or is cancelled: start no new item
         self._seen_at = 0.0  # when the run's state was last read (monotonic)
+        self._reading: asyncio.Task[None] | None = None  # the read of the flag in flight
 
     async def should_stop(self) -> bool:
         """Whether to start no new item: from the last commit's view of the run when it is
         fresh (writes of a busy run refresh it continuously), else read now."""
         if self.stop or time.monotonic() - self._seen_at < FRESH_SECONDS:
             return self.stop
+        # Chunks that find the view stale together share one read instead of 50 of them;
+        # shielded so a cancelled chunk does not cancel the read the others wait for.
+        if self._reading is None or self._reading.done():
+            self._reading = asyncio.create_task(self._read_flag())
+        await asyncio.shield(self._reading)
+        return self.stop
+
+    async def _read_flag(self) -> None:
         async with unit_of_work(self.rt.sessionmaker) as session:
             flag = await RunRepository(session).cancel_flag(self.run.id)
         self.observe(flag is None or flag[0] in TERMINAL_STATUSES or flag[1])
-        return self.stop
 
     def observe(self, stop: bool) -> None:
         self.stop = self.stop or stop

@@ -23,6 +23,9 @@ Role = Literal["chat", "writer"]
 ModelFactory = Callable[[Role, Settings], "ResolvedModel"]
 
 _model_factory: ModelFactory | None = None
+# Models built from settings, per role: one SDK client (and its connection pool) per
+# process, not one per lead. Keyed by the Settings object, which the entry is kept with.
+_resolved: dict[Role, tuple[Settings, ResolvedModel]] = {}
 
 
 def set_model_factory(factory: ModelFactory | None) -> None:
@@ -34,9 +37,14 @@ def set_model_factory(factory: ModelFactory | None) -> None:
 def resolve_run_model(role: Role, settings: Settings) -> ResolvedModel:
     if _model_factory is not None:
         return _model_factory(role, settings)
+    cached = _resolved.get(role)
+    if cached is not None and cached[0] is settings:
+        return cached[1]
     from coldcraft.llm.models import resolve_model
 
-    return resolve_model(role, settings)
+    model = resolve_model(role, settings)
+    _resolved[role] = (settings, model)
+    return model
 
 
 @dataclass(frozen=True)
