@@ -11,6 +11,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 
+from coldcraft.config import Settings
 from tests.fixtures.campaigns import create_campaign
 from tests.fixtures.factories import Account
 
@@ -100,6 +101,26 @@ async def test_oversized_string_is_400(api: httpx.AsyncClient) -> None:
     response = await api.post("/api/campaigns", json={"type": "email", "name": "x" * 201})
     error = assert_envelope(response, 400, "invalid_request")
     assert error["details"][0]["field"] == "name"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/api/campaigns", {"type": "email", "name": "a\u0000b"}),
+        ("PUT", "/api/context", {"context": {"notes": "a\u0000b"}}),
+    ],
+)
+async def test_nul_in_text_is_400_on_postgres_not_503(
+    api: httpx.AsyncClient, settings: Settings, method: str, path: str, body: dict[str, Any]
+) -> None:
+    # Found by tests/api/test_fuzz.py: PostgreSQL refuses NUL in text, which was answered as
+    # "database unavailable"; SQLite stores it.
+    response = await api.request(method, path, json=body)
+    if not (settings.database_url or "").startswith("postgresql"):
+        assert response.status_code < 300, response.text
+        return
+    error = assert_envelope(response, 400, "invalid_request")
+    assert error["message"] == "Invalid request: text must not contain NUL (\\u0000) characters"
 
 
 async def test_body_over_2_mb_is_413(api: httpx.AsyncClient) -> None:

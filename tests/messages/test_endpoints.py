@@ -12,6 +12,7 @@ from sqlalchemy import update
 
 from coldcraft.store.models import CampaignProspectMessage
 from coldcraft.store.session import SessionMaker, unit_of_work
+from tests.fixtures.campaigns import create_campaign
 from tests.fixtures.factories import Account
 from tests.fixtures.messages import (
     OutboxCampaign,
@@ -100,6 +101,16 @@ async def test_list_pages(
     bad = await api.get(box.path, params={"limit": 1001})
     assert bad.status_code == 400
     assert (await api.get(box.path, params={"status": "queued"})).status_code == 400
+
+
+async def test_a_page_beyond_the_sql_offset_range_is_400_not_500(api: httpx.AsyncClient) -> None:
+    # Found by tests/api/test_fuzz.py: (page - 1) * limit overflowed the SQL OFFSET.
+    path = f"/api/campaigns/{(await create_campaign(api))['id']}/generate-messages"
+    last = await api.get(path, params={"page": 1_000_000})
+    assert (last.status_code, last.json()["messages"]) == (200, [])
+    response = await api.get(path, params={"page": 10**35})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_request"
 
 
 # ---- PATCH -------------------------------------------------------------------------------

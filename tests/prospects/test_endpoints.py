@@ -220,6 +220,15 @@ async def test_bad_paging_parameters_are_400(
     assert response.json()["error"]["code"] == "invalid_request"
 
 
+async def test_a_page_beyond_the_sql_offset_range_is_400_not_500(api: httpx.AsyncClient) -> None:
+    # Found by tests/api/test_fuzz.py: (page - 1) * limit overflowed the SQL OFFSET.
+    campaign_id = await create_campaign(api)
+    assert (await list_leads(api, campaign_id, page=1_000_000))["prospects"] == []
+    response = await api.get(leads_url(campaign_id), params={"page": 6169379353666238464})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_request"
+
+
 async def test_status_filter_returns_only_that_status(
     api: httpx.AsyncClient, sessionmaker: SessionMaker
 ) -> None:

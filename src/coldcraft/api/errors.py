@@ -30,6 +30,10 @@ HTTP_CODES = {
 }
 HTTP_MESSAGES = {404: "Not found", 405: "Method not allowed"}
 DB_RETRY_AFTER_SECONDS = "5"
+# SQLSTATE class 22 ("data exception") is a value the database refuses to store, not an outage;
+# 22021/22P05 is PostgreSQL refusing a NUL character in text (SQLite stores it).
+DATA_EXCEPTION_CLASS = "22"
+NUL_SQLSTATES = ("22021", "22P05")
 
 
 def error_response(error: AppError) -> JSONResponse:
@@ -76,7 +80,18 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 
+def _data_error(exc: Exception) -> InvalidRequest | None:
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    if not isinstance(sqlstate, str) or not sqlstate.startswith(DATA_EXCEPTION_CLASS):
+        return None
+    if sqlstate in NUL_SQLSTATES:
+        return InvalidRequest("Invalid request: text must not contain NUL (\\u0000) characters")
+    return InvalidRequest("Invalid request: a value cannot be stored")
+
+
 async def _database_error(_: Request, exc: Exception) -> JSONResponse:
+    if (invalid := _data_error(exc)) is not None:
+        return error_response(invalid)
     log.warning("database unavailable: %s", type(exc).__name__)
     error = ServiceUnavailable(
         "Database is unavailable; retry shortly", headers={"Retry-After": DB_RETRY_AFTER_SECONDS}

@@ -11,6 +11,7 @@ from coldcraft.api.responses import errors
 from coldcraft.messages.generate import generate_ai_service
 from coldcraft.messages.schemas import (
     PAGE_MAX,
+    PAGE_NUMBER_MAX,
     GenerateAIRequest,
     GenerateAIStarted,
     MessageEdit,
@@ -66,7 +67,7 @@ async def list_messages(
     user: CurrentUser,
     status: StatusFilter = "draft",
     prospect_id: uuid.UUID | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=PAGE_NUMBER_MAX)] = 1,
     limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = PAGE_MAX,
 ) -> MessagesPage:
     """The campaign's messages in prospect order, then sequence position (paged)."""

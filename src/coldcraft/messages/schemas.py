@@ -19,6 +19,8 @@ BODY_MAX = 20_000
 PROSPECT_IDS_MAX = 10_000
 # The resolve response and a GET page carry at most this many messages inline.
 PAGE_MAX = 1000
+# Keeps (page - 1) * limit a valid SQL OFFSET: a larger page overflowed into a 500.
+PAGE_NUMBER_MAX = 1_000_000
 
 
 class _Request(BaseModel):

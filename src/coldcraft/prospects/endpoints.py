@@ -10,6 +10,7 @@ from fastapi import APIRouter, File, Form, Query, UploadFile
 from coldcraft.api.deps import CurrentUser, DBSession
 from coldcraft.api.responses import errors
 from coldcraft.prospects.schemas import (
+    MAX_PAGE,
     AddLeadsRequest,
     CsvImportResult,
     DeleteLeadsRequest,
@@ -41,7 +42,7 @@ async def list_leads(
     campaign_id: uuid.UUID,
     session: DBSession,
     user: CurrentUser,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     limit: Annotated[int, Query(ge=1, le=200)] = 100,
     status: Annotated[str | None, Query(max_length=20)] = None,
 ) -> ProspectPage:

@@ -17,6 +17,8 @@ MAX_CUSTOM_FIELDS = 50
 MAX_CUSTOM_KEY_CHARS = 64
 MAX_CUSTOM_VALUE_CHARS = 1000
 MAX_DELETE_IDS = 10_000
+# Keeps (page - 1) * limit a valid SQL OFFSET: a larger page overflowed into a 500.
+MAX_PAGE = 1_000_000
 
 Name = str | None
 CustomFields = dict[str, CustomValue]
