@@ -53,6 +53,7 @@ from coldcraft.llm.writer_agent import write_email
 from coldcraft.runs.service import run_service
 from coldcraft.skeletons.judge import JudgeContext
 from coldcraft.skeletons.schema import CampaignInfo, Lead, Sender, Skeleton
+from coldcraft.skeletons.seed import SEED_SKELETON as SEED
 from coldcraft.store.migrate import upgrade_async
 from coldcraft.store.models import AIChatSession, Run, User
 from coldcraft.store.session import SessionMaker, unit_of_work
@@ -64,24 +65,7 @@ IN_FLIGHT = 50
 LATENCY_SECONDS = 1.0
 TARGET_FACTOR = 1.15
 POSTS = 200
-SKELETON: dict[str, Any] = {
-    "subject": "Quick thought on %company%'s onboarding",
-    "body": (
-        "Hi %first_name%,\n\n&&2-sentence pain hook tied to %position%.&&\n\n"
-        "&&Specific example of how we help.&&\n\nWorth a 10-min chat?\n\n%sender_first%"
-    ),
-    "blocks": [
-        {
-            "name": "Opener",
-            "strategy": "Reference their role and company",
-            "personalization": {
-                "fields": ["first_name", "position", "company"],
-                "approach": "Single-line, no flattery",
-                "fallback": "Generic intro tied to role",
-            },
-        }
-    ],
-    "exampleSubject": "Quick thought on Acme's onboarding",
+SKELETON: dict[str, Any] = SEED | {
     "exampleBody": (
         "Hi Sarah,\n\nMost heads of ops we talk to burn 6+ hours a week chasing onboarding "
         "paperwork by hand, and the backlog grows with every hire.\n\nWe helped Northwind cut "
