@@ -21,13 +21,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import socket
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -38,18 +36,16 @@ import httpx
 import uvicorn
 from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart, ToolCallPart, ToolReturnPart
 from pydantic_ai.models.function import AgentInfo, FunctionModel
-from sqlalchemy.engine import make_url
 
+from bench.databases import database
 from coldcraft.accounts.service import account_service
 from coldcraft.app import create_app
 from coldcraft.config import Settings
 from coldcraft.llm.models import ResolvedModel
 from coldcraft.skeletons.seed import SEED_SKELETON
-from coldcraft.store.migrate import upgrade
 from coldcraft.store.session import unit_of_work
 from coldcraft.worker.runtime import set_model_factory
 
-DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 CONNECTIONS = 16  # pollers' keep-alive connections (in-flight cap of the open loop)
 AI_NODES = 6
 # The seed's skeleton, with an example long enough to carry the chat flow's checks.
@@ -99,33 +95,6 @@ def install_model() -> None:
 
 
 # ---- server and database --------------------------------------------------------------------
-
-
-def _libpq(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-@asynccontextmanager
-async def database(backend: str) -> AsyncIterator[str]:
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory() as tmp:
-            url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
-            await asyncio.to_thread(upgrade, url)
-            yield url
-        return
-    import psycopg
-
-    server = os.environ.get("COLDCRAFT_BENCH_POSTGRES_URL", DEFAULT_POSTGRES)
-    name = f"coldcraft_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(_libpq(server), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(server).set(database=name).render_as_string(hide_password=False)
-    try:
-        await asyncio.to_thread(upgrade, url)
-        yield url
-    finally:
-        with psycopg.connect(_libpq(server), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def free_port() -> int:

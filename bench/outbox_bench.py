@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import resource
 import sys
 import tempfile
@@ -36,14 +35,13 @@ from typing import Any
 
 import httpx
 from pydantic_ai.models.function import FunctionModel
-from sqlalchemy.engine import make_url
 
+from bench.databases import database
 from coldcraft.accounts.service import account_service
 from coldcraft.app import create_app
 from coldcraft.config import Settings
 from coldcraft.llm.models import ResolvedModel
 from coldcraft.llm.offline import respond
-from coldcraft.store.migrate import upgrade
 from coldcraft.store.models import AIChatSession, Run
 from coldcraft.store.session import SessionMaker, unit_of_work
 from coldcraft.worker.runtime import set_model_factory
@@ -70,7 +68,6 @@ BENCH_SKELETON: dict[str, Any] = {
     "exampleSubject": "Quick idea for Acme",
     "exampleBody": "Hi Sarah,\n\nNew hires wait days for accounts.\n\nWe help.",
 }
-DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 TEMPLATE_SUBJECT = "Step %step% for %company|your team%"
 TEMPLATE_BODY = (
     "Hi %first_name|there%,\n\nA note for %company|your team% about %custom_fields.project|"
@@ -88,34 +85,6 @@ class Measure:
 
 
 # ---- databases ------------------------------------------------------------------------
-
-
-def _libpq(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-@asynccontextmanager
-async def database(backend: str) -> AsyncIterator[str]:
-    """A migrated, empty database for one bench run (dropped afterwards)."""
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory() as tmp:
-            url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
-            await asyncio.to_thread(upgrade, url)
-            yield url
-        return
-    import psycopg
-
-    server = os.environ.get("COLDCRAFT_BENCH_POSTGRES_URL", DEFAULT_POSTGRES)
-    name = f"coldcraft_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(_libpq(server), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(server).set(database=name).render_as_string(hide_password=False)
-    try:
-        await asyncio.to_thread(upgrade, url)
-        yield url
-    finally:
-        with psycopg.connect(_libpq(server), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @asynccontextmanager
