@@ -1,4 +1,5 @@
-"""Runs benchmark: `python -m bench runs [--leads 1000] [--backend sqlite|postgres|both]`.
+"""Runs benchmark: `python -m bench runs [--leads 1000] [--backend sqlite|postgres|both]
+[--parts latency throughput posts] [--repeat N]`.
 
 Everything goes through the real engine (DBOS embedded in the app: the run workflow, its
 chunk workflows on the provider queue, a checkpointed step per model call and a short
@@ -65,6 +66,7 @@ IN_FLIGHT = 50
 LATENCY_SECONDS = 1.0
 TARGET_FACTOR = 1.15
 POSTS = 200
+PARTS = ("latency", "throughput", "posts")
 SKELETON: dict[str, Any] = SEED | {
     "exampleBody": (
         "Hi Sarah,\n\nMost heads of ops we talk to burn 6+ hours a week chasing onboarding "
@@ -283,16 +285,18 @@ async def _extra_node(session: AsyncSession, campaign_id: str, position: int) ->
     return node.id
 
 
-async def bench_backend(backend: str, leads: int) -> None:
+async def bench_backend(backend: str, args: argparse.Namespace) -> None:
     print(f"{backend}:")
     with tempfile.TemporaryDirectory() as tmp:
         async with database(backend, Path(tmp)) as url:
-            await bench_runs(url, Path(tmp), leads)
-            await bench_posts(url, Path(tmp), executor="embedded")
-            await bench_posts(url, Path(tmp), executor="none")
+            if {"latency", "throughput"} & set(args.parts):
+                await bench_runs(url, Path(tmp), args)
+            if "posts" in args.parts:
+                await bench_posts(url, Path(tmp), executor="embedded")
+                await bench_posts(url, Path(tmp), executor="none")
 
 
-async def bench_runs(url: str, tmp: Path, leads: int) -> None:
+async def bench_runs(url: str, tmp: Path, args: argparse.Namespace) -> None:
     app = create_app(bench_settings(url, tmp / "data"))
     async with app.router.lifespan_context(app):
         sm: SessionMaker = app.state.sessionmaker
@@ -301,8 +305,11 @@ async def bench_runs(url: str, tmp: Path, leads: int) -> None:
         try:
             set_model_factory(Provider().resolved)
             await one_run(sm, settings, user, IN_FLIGHT)  # warm-up: queues polled, code loaded
-            await latency_run(sm, settings, user, leads)
-            await throughput_run(sm, settings, user, leads)
+            if "latency" in args.parts:
+                await latency_run(sm, settings, user, args.leads)
+            if "throughput" in args.parts:
+                for _ in range(args.repeat):
+                    await throughput_run(sm, settings, user, args.leads)
         finally:
             set_model_factory(None)
 
@@ -340,10 +347,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench runs")
     parser.add_argument("--leads", type=int, default=1000)
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
-    args = parser.parse_args(sys.argv[2:] if argv is None else argv)
+    parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS))
+    parser.add_argument("--repeat", type=int, default=1, help="throughput runs per backend")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     for backend in backends:
-        asyncio.run(bench_backend(backend, args.leads))
+        asyncio.run(bench_backend(backend, args))
 
 
 if __name__ == "__main__":
