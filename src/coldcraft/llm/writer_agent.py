@@ -1,6 +1,8 @@
 """The per-lead writer: fills a skeleton's AI blocks for one lead, then checks the email in code.
 
-No tools. The request is laid out for prompt caching and for prompt-injection defence:
+No tools: one typed answer per request (`structured.request_output`, pydantic-ai's direct API
+with an agent's output-tool contract: an agent run costs 1.9 ms of CPU per lead, this 0.1).
+The request is laid out for prompt caching and for prompt-injection defence:
 - instructions = writer prompt + workspace context + campaign + sender + sequence position +
   skeleton. This shared prefix is identical (byte for byte) for every lead of a batch, comes
   first, and is marked cacheable for Anthropic (`anthropic_cache_instructions`).
@@ -20,10 +22,8 @@ from functools import lru_cache
 from typing import Any, cast
 
 from pydantic import BaseModel, Field
-from pydantic_ai import Agent
-from pydantic_ai.exceptions import ModelAPIError, UnexpectedModelBehavior, UsageLimitExceeded
+from pydantic_ai.exceptions import ModelAPIError, UnexpectedModelBehavior
 from pydantic_ai.settings import ModelSettings
-from pydantic_ai.usage import UsageLimits
 
 from coldcraft.llm.context import lead_data, section, sender_data
 from coldcraft.llm.errors import to_llm_error
@@ -31,6 +31,7 @@ from coldcraft.llm.framework_agent import SequenceContext, word_range
 from coldcraft.llm.guards import check_output
 from coldcraft.llm.models import ResolvedModel
 from coldcraft.llm.prompts import load
+from coldcraft.llm.structured import OutputSpec, request_output
 from coldcraft.llm.usage import Usage
 from coldcraft.skeletons.judge import JudgeContext, judge_email
 from coldcraft.skeletons.schema import CampaignInfo, Issue, Lead, Sender, Skeleton, passed
@@ -43,7 +44,6 @@ from coldcraft.skeletons.template import (
     parse,
 )
 
-WRITER_REQUEST_LIMIT = 4
 # `AnthropicModelSettings(anthropic_cache_instructions=True)`, spelled as a plain dict so the
 # Anthropic SDK is only imported when an Anthropic model is used. Other providers ignore it.
 WRITER_SETTINGS = cast(ModelSettings, {"anthropic_cache_instructions": True})
@@ -85,9 +85,8 @@ class WrittenBlocks(BaseModel):
     blocks: list[str] = Field(description="One text per AI block, in the order given.")
 
 
-writer_agent: Agent[WriterInput, WrittenBlocks] = Agent(
-    deps_type=WriterInput, output_type=WrittenBlocks, retries=2, name="writer"
-)
+# A reply that does not validate is asked again twice: at most 3 requests per `_write`.
+WRITER_OUTPUT = OutputSpec(WrittenBlocks, retries=2)
 
 
 @dataclass
@@ -182,12 +181,12 @@ async def write_email(inp: WriterInput, *, model: ResolvedModel) -> WrittenEmail
         subject, body, issues = _check(inp, template, [])
         return WrittenEmail(subject, body, passed(issues), issues, model.name, Usage(), 0)
     prefix = shared_prefix(inp)
-    texts, usage = await _write(inp, model, prefix, lead_prompt(inp, instructions))
+    texts, usage = await _write(model, prefix, lead_prompt(inp, instructions))
     subject, body, issues = _check(inp, template, texts)
     attempts = 1
     if not passed(issues):
         prompt = repair_prompt(inp, instructions, texts, issues)
-        texts, more = await _write(inp, model, prefix, prompt)
+        texts, more = await _write(model, prefix, prompt)
         usage.add(more)
         subject, body, issues = _check(inp, template, texts)
         attempts = 2
@@ -208,22 +207,14 @@ def _compiled(template: str) -> CompiledTemplate:
     return compile_template(template)
 
 
-async def _write(
-    inp: WriterInput, model: ResolvedModel, prefix: str, prompt: str
-) -> tuple[list[str], Usage]:
+async def _write(model: ResolvedModel, prefix: str, prompt: str) -> tuple[list[str], Usage]:
     try:
-        result = await writer_agent.run(
-            prompt,
-            deps=inp,
-            model=model.model,
-            instructions=prefix,
-            model_settings=WRITER_SETTINGS,
-            usage_limits=UsageLimits(request_limit=WRITER_REQUEST_LIMIT),
+        output, usage = await request_output(
+            model.model, WRITER_OUTPUT, instructions=prefix, prompt=prompt, settings=WRITER_SETTINGS
         )
-    except (ModelAPIError, UnexpectedModelBehavior, UsageLimitExceeded) as exc:
+    except (ModelAPIError, UnexpectedModelBehavior) as exc:
         raise to_llm_error(exc) from exc
-    texts = [text.strip() for text in result.output.blocks]
-    return texts, Usage.from_run_usage(result.usage)
+    return [text.strip() for text in output.blocks], Usage.from_run_usage(usage)
 
 
 def _check(inp: WriterInput, template: _Template, texts: list[str]) -> tuple[str, str, list[Issue]]:
