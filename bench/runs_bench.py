@@ -37,6 +37,7 @@ from typing import Any
 
 import httpx
 import psycopg
+from dbos import DBOS
 from pydantic_ai.messages import ModelMessage, ModelResponse
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 from sqlalchemy import func, select
@@ -237,7 +238,9 @@ async def post_overhead(app: Any, sm: SessionMaker, user: User, key: str, *, lab
             times.append((time.perf_counter() - t0) * 1000)
             assert response.status_code == 202, response.text
     q = statistics.quantiles(times, n=100)
-    verdict = "OK" if q[94] < 120 else "MISSED"
+    # The target is the API process's overhead (`executor=none`); the embedded shape, where
+    # the same process also executes the runs it starts, is reported for information.
+    verdict = ("OK" if q[94] < 120 else "MISSED") if label.endswith("none") else "informative"
     print(
         f"  POST generate-examples x{POSTS} ({label}): p50 {q[49]:.1f} ms, "
         f"p95 {q[94]:.1f} ms (target p95 < 120 ms: {verdict})"
@@ -331,14 +334,18 @@ async def bench_posts(url: str, tmp: Path, *, executor: str) -> None:
 
 
 async def drain(sm: SessionMaker, timeout: float = 120.0) -> None:
-    """Wait for the runs the POSTs started, so the executor stops idle."""
+    """Wait for the runs the POSTs started and for their workflows (a finisher may still be
+    recording its outcome after the run row ended), so the executor stops idle."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         async with unit_of_work(sm) as session:
             active = await session.scalar(
                 select(func.count()).select_from(Run).where(Run.status.in_(("queued", "running")))
             )
-        if not active:
+        unfinished = await DBOS.list_workflows_async(
+            status=["PENDING", "ENQUEUED"], load_input=False, load_output=False, limit=1
+        )
+        if not active and not unfinished:
             return
         await asyncio.sleep(0.5)
 
