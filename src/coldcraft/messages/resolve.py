@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from coldcraft.prospects.service import prospect_service
-from coldcraft.skeletons import template as tpl
 from coldcraft.skeletons.schema import CampaignInfo, Lead, Sender
+from coldcraft.skeletons.template import MergeValues, compile_template
 from coldcraft.store.base import utcnow
 from coldcraft.store.models import Campaign, Prospect, SequenceNode
 
@@ -45,31 +45,19 @@ def _identity_keys(prospect: Prospect) -> list[str]:
 
 
 class CompiledTemplate:
-    """`skeletons.template.render` with the parse done once per template instead of once
-    per prospect, and the lead's values looked up once for all of a prospect's nodes:
-    resolve renders each template for every prospect, and the parse plus the value lookup
-    are more than half of a render. The per-render steps (substitution, tidy, scrub) are
-    the template module's own functions, so the output is render()'s byte for byte
-    (tests/messages/test_resolve.py checks it against render)."""
+    """A template node's subject or body, parsed once for all of a campaign's prospects
+    (`skeletons.template.compile_template`): resolve renders it for every prospect, and the
+    parse is more than half of a render. Output is `render()`'s, byte for byte."""
 
     def __init__(self, text: str) -> None:
-        self.segments = tpl.parse_tolerant(tpl._clean(text))
+        self.compiled = compile_template(text)
 
     def render(self, values: LeadValues) -> tuple[str, list[str]]:
-        values.missing = []
-        pieces: list[str] = []
-        for segment in self.segments:
-            if isinstance(segment, tpl.Text):
-                pieces.append(segment.text)
-            elif isinstance(segment, tpl.MergeField):
-                pieces.append(values.resolve(segment.name, segment.fallback))
-            else:  # an AI block in a template node: rendered empty, as render() does
-                pieces.append(tpl._EMPTY)
-        text = tpl._scrub(tpl._tidy("".join(pieces)))
-        return text, list(dict.fromkeys(values.missing))
+        rendered = self.compiled.render(values)
+        return rendered.text, rendered.missing_fields
 
 
-LeadValues = tpl._Values
+LeadValues = MergeValues  # one lead's merge values, shared by all of its nodes
 
 
 @dataclass(frozen=True)
@@ -78,7 +66,7 @@ class RenderContext:
     campaign: CampaignInfo
 
     def values(self, lead: Lead) -> LeadValues:
-        return tpl._Values(lead, self.sender, self.campaign)
+        return MergeValues(lead, self.sender, self.campaign)
 
 
 @dataclass(frozen=True)

@@ -333,9 +333,6 @@ class MergeValues:
         return self._fixed.get(name, "")
 
 
-_Values = MergeValues  # the name messages/resolve.py imported before MergeValues was public
-
-
 def _lead_values(lead: Lead | None) -> dict[str, str]:
     if lead is None:
         return {}
