@@ -6,10 +6,14 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select
 
+from coldcraft.accounts.service import hash_key
 from coldcraft.api.ratelimit import TokenBuckets
 from coldcraft.app import create_app
 from coldcraft.config import Settings
+from coldcraft.store.models import ApiKey
+from coldcraft.store.session import SessionMaker, unit_of_work
 from tests.fixtures.factories import Account
 
 
@@ -17,9 +21,7 @@ from tests.fixtures.factories import Account
 async def limited_client(
     settings: Settings, app: FastAPI, account: Account
 ) -> AsyncIterator[httpx.AsyncClient]:
-    limited = create_app(settings.model_copy(update={"rate_limit_per_minute": 3}))
-    limited.state.engine = app.state.engine
-    limited.state.sessionmaker = app.state.sessionmaker
+    limited = _app_sharing_the_database(app, settings, rate_limit_per_minute=3)
     transport = httpx.ASGITransport(app=limited, raise_app_exceptions=False)
     async with httpx.AsyncClient(
         transport=transport, base_url="http://t", headers=account.headers
@@ -69,3 +71,47 @@ async def test_access_log_has_no_secrets(
     assert "/api/me" in logged
     assert account.key not in logged
     assert "secret-run-token" not in logged
+
+
+def _app_sharing_the_database(app: FastAPI, settings: Settings, **update: object) -> FastAPI:
+    other = create_app(settings.model_copy(update=update))
+    other.state.engine = app.state.engine
+    other.state.sessionmaker = app.state.sessionmaker
+    return other
+
+
+PREFLIGHT = {"Origin": "https://crm.example.com", "Access-Control-Request-Method": "POST"}
+
+
+async def test_cors_is_off_by_default(client: httpx.AsyncClient, account: Account) -> None:
+    preflight = await client.options("/api/me", headers=PREFLIGHT)
+    assert "access-control-allow-origin" not in preflight.headers
+    cross = await client.get("/api/me", headers={**account.headers, "Origin": PREFLIGHT["Origin"]})
+    assert cross.status_code == 200
+    assert "access-control-allow-origin" not in cross.headers
+
+
+async def test_cors_allows_only_the_configured_origins(
+    app: FastAPI, settings: Settings, account: Account
+) -> None:
+    allowed = _app_sharing_the_database(app, settings, cors_origins=["https://crm.example.com"])
+    transport = httpx.ASGITransport(app=allowed)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        ok = await client.options("/api/me", headers=PREFLIGHT)
+        assert ok.headers["access-control-allow-origin"] == "https://crm.example.com"
+        evil = await client.options(
+            "/api/me", headers={**PREFLIGHT, "Origin": "https://evil.example.com"}
+        )
+        assert "access-control-allow-origin" not in evil.headers
+
+
+async def test_api_keys_are_stored_hashed_never_in_clear(
+    sessionmaker: SessionMaker, account: Account
+) -> None:
+    async with unit_of_work(sessionmaker) as session:
+        rows = (await session.execute(select(ApiKey))).scalars().all()
+    assert rows
+    for row in rows:
+        stored = " ".join(str(getattr(row, c.key)) for c in ApiKey.__table__.columns)
+        assert account.key not in stored
+        assert row.key_hash == hash_key(account.key)
