@@ -1,0 +1,1 @@
+"""Reliability tests: faults injected under the real product paths."""
