@@ -10,7 +10,6 @@ reaches the ownership check instead of failing validation.
 from __future__ import annotations
 
 import asyncio
-import secrets
 import uuid
 from typing import Any
 
@@ -22,10 +21,9 @@ from sqlalchemy import select
 
 from coldcraft.api.router import api_router
 from coldcraft.store.base import Base
-from coldcraft.store.models import Run
-from coldcraft.store.session import SessionMaker, unit_of_work
-from tests.fixtures.campaigns import add_node, add_prospect, create_campaign, create_sender
+from coldcraft.store.session import SessionMaker
 from tests.fixtures.factories import Account
+from tests.fixtures.world import build_world
 
 PARAM_KINDS = {
     "campaign_id": "campaign", "campaignId": "campaign",
@@ -58,7 +56,7 @@ def id_kind(path: str, name: str) -> str | None:
 
 
 def routes_with_path_ids(routes: Any) -> list[tuple[str, str]]:
-    found = []
+    found: list[tuple[str, str]] = []
     for route in iter_route_contexts(routes):
         path = route.path or ""
         if "{" in path and getattr(route, "include_in_schema", False):
@@ -72,57 +70,12 @@ ROUTES = routes_with_path_ids(api_router.routes)
 # --- A's world --------------------------------------------------------------------------
 
 
-async def _first_id(response: httpx.Response, *keys: str) -> str | None:
-    """`body[k1][k2]...`, stepping into the first item of any list; None if absent."""
-    if response.status_code not in (200, 201):
-        return None
-    value: Any = response.json()
-    for key in keys:
-        if isinstance(value, list):
-            value = value[0] if value else {}
-        value = value.get(key) if isinstance(value, dict) else None
-    return None if value is None else str(value)
-
-
-async def _create_run(sessionmaker: SessionMaker, account: Account, ids: dict[str, Any]) -> str:
-    """A run row owned by A: every run route reads this row; no model call is needed."""
-    run_id = "run_" + secrets.token_hex(16)
-    session_id = ids.get("session")
-    async with unit_of_work(sessionmaker) as session:
-        session.add(
-            Run(
-                id=run_id, user_id=account.user.id, kind="generate-email-examples",
-                status="running", campaign_id=uuid.UUID(ids["campaign"]),
-                session_id=uuid.UUID(session_id) if session_id else None, params={},
-            )
-        )  # fmt: skip
-    return run_id
-
-
 @pytest.fixture
 async def world(
     api: httpx.AsyncClient, account: Account, sessionmaker: SessionMaker
 ) -> dict[str, str | None]:
     """One of every resource, owned by `account`: kind -> id."""
-    ids: dict[str, Any] = {"sender": (await create_sender(api))["id"]}
-    campaign = await create_campaign(api)
-    ids["campaign"] = campaign["id"]
-    nodes = await add_node(api, campaign["id"], type="ai", ai_node={"purpose": "Open"})
-    ids["node"] = next(n["id"] for n in nodes if n["type"] == "ai")
-    await add_prospect(api, campaign["id"])
-    leads = await api.get(f"/api/campaigns/{campaign['id']}/leads")
-    ids["prospect"] = await _first_id(leads, "prospects", "id")
-    session = await api.post(
-        "/api/campaigns/ai-chat-sessions",
-        json={"campaign_id": ids["campaign"], "node_id": ids["node"]},
-    )
-    ids["session"] = await _first_id(session, "session", "id")
-    resolved = await api.post(
-        f"/api/campaigns/{campaign['id']}/generate-messages", json={"action": "resolve"}
-    )
-    ids["message"] = await _first_id(resolved, "messages", "id")
-    ids["run"] = await _create_run(sessionmaker, account, ids)
-    return ids
+    return await build_world(api, account, sessionmaker)
 
 
 async def snapshot(sessionmaker: SessionMaker) -> dict[str, list[str]]:

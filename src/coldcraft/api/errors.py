@@ -34,18 +34,42 @@ DB_RETRY_AFTER_SECONDS = "5"
 # 22021/22P05 is PostgreSQL refusing a NUL character in text (SQLite stores it).
 DATA_EXCEPTION_CLASS = "22"
 NUL_SQLSTATES = ("22021", "22P05")
+# Errors that say why the database cannot write (SQLite primary result codes; SQLSTATEs).
+SQLITE_READONLY, SQLITE_FULL = 8, 13
+PG_READ_ONLY_TRANSACTION, PG_DISK_FULL = "25006", "53100"
+UNAVAILABLE_MESSAGE = "Database is unavailable; retry shortly"
+READ_ONLY_MESSAGE = "The database is read-only; retry later"
+DISK_FULL_MESSAGE = "The disk is full; retry later"
 
 
 def error_response(error: AppError) -> JSONResponse:
     return JSONResponse(error.envelope(), status_code=error.status_code, headers=error.headers)
 
 
-def _field_path(loc: tuple[Any, ...]) -> str:
+def _field_path(loc: tuple[Any, ...], body: Any = None) -> str:
     parts = list(loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc)
+    if loc and loc[0] == "body":
+        parts = _without_union_tags(parts, body)
     path = ""
     for part in parts:
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
     return path or "body"
+
+
+def _without_union_tags(parts: list[Any], body: Any) -> list[Any]:
+    """Pydantic names the member of a union in the location (`resolve` in
+    `body.resolve.node_id`); keep the steps that exist in the JSON sent, so `field` is a path
+    into it. The last step stays even when absent: it may name a missing field."""
+    kept, value = [], body
+    for index, part in enumerate(parts):
+        tag = isinstance(value, dict) and part not in value and index < len(parts) - 1
+        if tag:
+            continue
+        kept.append(part)
+        inside = isinstance(value, dict) and part in value
+        inside = inside or (isinstance(value, list) and isinstance(part, int) and part < len(value))
+        value = value[part] if inside else None
+    return kept
 
 
 def validation_details(exc: RequestValidationError) -> list[dict[str, str]]:
@@ -54,7 +78,8 @@ def validation_details(exc: RequestValidationError) -> list[dict[str, str]]:
         message = str(err.get("msg", "invalid"))
         if err.get("type") == "extra_forbidden":
             message = "unknown field"
-        details.append({"field": _field_path(tuple(err.get("loc", ()))), "message": message})
+        field = _field_path(tuple(err.get("loc", ())), exc.body)
+        details.append({"field": field, "message": message})
     return details
 
 
@@ -89,14 +114,31 @@ def _data_error(exc: Exception) -> InvalidRequest | None:
     return InvalidRequest("Invalid request: a value cannot be stored")
 
 
-async def _database_error(_: Request, exc: Exception) -> JSONResponse:
+def _unavailable_message(exc: Exception) -> str:
+    """Say what is wrong when the database says it (never its path or the statement)."""
+    orig = getattr(exc, "orig", None)
+    code = getattr(orig, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None  # extended codes keep it low
+    sqlstate = getattr(orig, "sqlstate", None)
+    if primary == SQLITE_READONLY or sqlstate == PG_READ_ONLY_TRANSACTION:
+        return READ_ONLY_MESSAGE
+    if primary == SQLITE_FULL or sqlstate == PG_DISK_FULL:
+        return DISK_FULL_MESSAGE
+    return UNAVAILABLE_MESSAGE
+
+
+def database_error(exc: Exception) -> AppError:
+    """A database error as the client sees it: 400 for a value the database refuses to
+    store, else 503 `unavailable` with Retry-After."""
     if (invalid := _data_error(exc)) is not None:
-        return error_response(invalid)
-    log.warning("database unavailable: %s", type(exc).__name__)
-    error = ServiceUnavailable(
-        "Database is unavailable; retry shortly", headers={"Retry-After": DB_RETRY_AFTER_SECONDS}
-    )
-    return error_response(error)
+        return invalid
+    message = _unavailable_message(exc)
+    log.warning("database unavailable: %s (%s)", type(exc).__name__, message)
+    return ServiceUnavailable(message, headers={"Retry-After": DB_RETRY_AFTER_SECONDS})
+
+
+async def _database_error(_: Request, exc: Exception) -> JSONResponse:
+    return error_response(database_error(exc))
 
 
 async def _unhandled(_: Request, exc: Exception) -> JSONResponse:

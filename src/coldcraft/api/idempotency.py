@@ -14,10 +14,11 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from coldcraft.accounts.service import account_service
+from coldcraft.api.errors import database_error
 from coldcraft.errors import AppError, Conflict, InvalidRequest
 from coldcraft.store.base import utcnow
 from coldcraft.store.models import IdempotencyKey
@@ -61,12 +62,19 @@ async def _read_body(receive: Receive) -> bytes:
             return b"".join(chunks)
 
 
-async def _send_json(send: Send, status: int, body: dict[str, Any], replayed: bool) -> None:
+async def _send_json(
+    send: Send,
+    status: int,
+    body: dict[str, Any],
+    replayed: bool,
+    extra_headers: dict[str, str] | None = None,
+) -> None:
     # Same encoding as FastAPI's JSONResponse, so a replay is byte-identical.
     payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
     headers = [(b"content-type", b"application/json")]
     if replayed:
         headers.append((b"idempotent-replayed", b"true"))
+    headers += [(k.lower().encode(), v.encode()) for k, v in (extra_headers or {}).items()]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
 
@@ -85,18 +93,23 @@ class IdempotencyMiddleware:
         try:
             await self._handle(scope, send, key=key, token=token, body=body)
         except AppError as exc:
-            await _send_json(send, exc.status_code, exc.envelope(), replayed=False)
+            await _send_json(send, exc.status_code, exc.envelope(), False, exc.headers)
 
     async def _handle(self, scope: Scope, send: Send, *, key: str, token: str, body: bytes) -> None:
         if not 1 <= len(key) <= MAX_KEY_LENGTH:
             raise InvalidRequest(f"Idempotency-Key must be 1..{MAX_KEY_LENGTH} characters")
         sessionmaker: SessionMaker = scope["app"].state.sessionmaker
-        user_id = await _authenticate(sessionmaker, token)
+        digest = hashlib.sha256(body).hexdigest()
+        record: tuple[int, dict[str, Any]] | None = None
+        try:
+            user_id = await _authenticate(sessionmaker, token)
+            if user_id is not None:
+                record = await _reserve(sessionmaker, user_id, key, scope["path"], digest)
+        except (DBAPIError, ConnectionError) as exc:  # out here no exception handler sees it
+            raise database_error(exc) from exc
         if user_id is None:  # the route itself answers 401
             await self.app(scope, _replay_body(body), send)
             return
-        digest = hashlib.sha256(body).hexdigest()
-        record = await _reserve(sessionmaker, user_id, key, scope["path"], digest)
         if record is not None:
             await _send_json(send, record[0], record[1], replayed=True)
             return

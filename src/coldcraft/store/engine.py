@@ -20,7 +20,9 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 
 def _create_sqlite_engine(url: str, *, echo: bool) -> AsyncEngine:
     database = make_url(url).database
-    if database and database != ":memory:":
+    # A `file:` URI (`...:///file:/path/db?mode=ro&uri=true`) names an existing database;
+    # as a path it would create a directory called `file:` in the working directory.
+    if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
     sync_engine = engine.sync_engine
