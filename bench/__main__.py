@@ -12,6 +12,7 @@ BENCHMARKS = {
     "runs": "bench.runs_bench",
     "outbox": "bench.outbox_bench",
     "poll": "bench.poll_bench",
+    "load": "bench.load_bench",
 }
 
 
