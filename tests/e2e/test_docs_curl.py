@@ -39,7 +39,9 @@ def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
     key = _cli("keys", "create", "--email", "docs@example.com", env=env).strip()
     port = free_port()
     command = [sys.executable, "-m", "coldcraft.cli.main", "serve", "--port", str(port)]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log_path = tmp_path / "serve.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, process)
@@ -47,6 +49,14 @@ def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
     finally:
         process.terminate()
         process.wait(timeout=30)
+    _assert_no_secrets_logged(log_path.read_text(errors="replace"), key)
+
+
+def _assert_no_secrets_logged(log: str, key: str) -> None:
+    """The server's whole output: JSON access lines, and never a key or a run token."""
+    assert '"path": "/api/' in log, log[-2000:]
+    assert key not in log
+    assert "token=" not in log  # curl.md reads a run with `?token=<publicAccessToken>`
 
 
 def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:

@@ -23,4 +23,7 @@ def serve(
         port=port,
         workers=workers,
         proxy_headers=True,
+        # Our JSON access log (request id, path without the query string) replaces
+        # uvicorn's, whose full URL would carry a run's `?token=`.
+        access_log=False,
     )

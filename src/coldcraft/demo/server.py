@@ -28,7 +28,11 @@ class EmbeddedServer:
     def __init__(self, settings: Settings, *, port: int | None = None) -> None:
         self.port = port or free_port()
         config = uvicorn.Config(
-            create_app(settings), host="127.0.0.1", port=self.port, log_level="warning"
+            create_app(settings),
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            access_log=False,
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="coldcraft-demo", daemon=True)
