@@ -16,6 +16,7 @@ from typing import Any
 
 from coldcraft.runs.repository import TERMINAL_STATUSES, RunItemRepository, RunRepository
 from coldcraft.store.models import Run
+from coldcraft.store.outage import retry_while_unavailable
 from coldcraft.store.session import unit_of_work
 from coldcraft.worker.registry import Item, ItemOutcome, RunKind, get_run_kind
 from coldcraft.worker.results import ResultWriter, Written, release, writer_for
@@ -50,6 +51,12 @@ class Chunk:
     @classmethod
     async def load(cls, rt: Runtime, run_id: str, keys: list[str]) -> Chunk | None:
         """None when the run is gone, ended or cancelled: nothing to do."""
+        return await retry_while_unavailable(
+            lambda: cls._load(rt, run_id, keys), what="loading a chunk"
+        )
+
+    @classmethod
+    async def _load(cls, rt: Runtime, run_id: str, keys: list[str]) -> Chunk | None:
         async with unit_of_work(rt.sessionmaker) as session:
             run = await RunRepository(session).get_fresh(run_id)
             if run is None or run.status in TERMINAL_STATUSES or run.cancel_requested:

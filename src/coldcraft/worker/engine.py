@@ -22,6 +22,7 @@ from dbos import DBOS, DBOSClient, EnqueueOptions
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldcraft.config import Settings
+from coldcraft.store.outage import is_unavailable
 from coldcraft.store.session import SessionMaker
 from coldcraft.worker import workflows  # noqa: F401  (registers the workflows with DBOS)
 from coldcraft.worker.config import (
@@ -47,6 +48,7 @@ RUN_COORDINATORS_PER_EXECUTOR = 8
 FINISHERS_PER_EXECUTOR = 16
 LOCK_ATTEMPTS = 10
 LOCK_RETRY_SECONDS = 0.5
+LOCK_CHECK_SECONDS = 1.0  # how soon the liveness lock is taken again after a database restart
 
 _launched_key: tuple[str, str] | None = None
 _engines: list[RunEngine] = []
@@ -66,6 +68,7 @@ class RunEngine:
         self.executor_id: str | None = None
         self.lock: ExecutorLock | None = None
         self._sweeper: asyncio.Task[None] | None = None
+        self._keeper: asyncio.Task[None] | None = None
 
     @property
     def executing(self) -> bool:
@@ -92,13 +95,16 @@ class RunEngine:
         self.executor_id = executor_id
         await _register_queues(self.settings)
         self._sweeper = asyncio.create_task(self._sweep_forever(), name="coldcraft-sweep")
+        if self.lock is not None:
+            self._keeper = asyncio.create_task(_keep_lock(self.lock), name="coldcraft-lock")
 
     async def stop(self) -> None:
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._sweeper
-            self._sweeper = None
+        for task in (self._sweeper, self._keeper):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        self._sweeper = self._keeper = None
         if self.client is not None:
             self.client.destroy()
             self.client = None
@@ -162,8 +168,6 @@ class RunEngine:
         return len(handles)
 
     async def sweep_once(self) -> SweepReport:
-        if self.lock is not None:
-            await asyncio.to_thread(self.lock.ensure)
         return await sweep(self.runtime, self._client(), self.enqueue, lock=self.lock)
 
     async def _sweep_forever(self) -> None:
@@ -171,8 +175,20 @@ class RunEngine:
             await asyncio.sleep(self.settings.run_sweep_interval_seconds)
             try:
                 await self.sweep_once()
-            except Exception:
-                log.exception("run sweep failed")
+            except Exception as exc:
+                if not is_unavailable(exc):
+                    log.exception("run sweep failed")
+                else:  # an outage: the next sweep tries again; no traceback every interval
+                    log.warning("run sweep skipped: database unavailable (%s)", type(exc).__name__)
+
+
+async def _keep_lock(lock: ExecutorLock) -> None:
+    """Take the liveness lock again as soon as the database is back: a restart drops every
+    executor's lock, and other executors' sweeps must not take this live one for dead."""
+    while True:
+        await asyncio.sleep(LOCK_CHECK_SECONDS)
+        with contextlib.suppress(Exception):  # an outage: try again next time
+            await asyncio.to_thread(lock.ensure)
 
 
 async def _take_lock(url: str, executor_id: str) -> ExecutorLock:

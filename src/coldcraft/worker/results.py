@@ -20,6 +20,7 @@ from typing import Any
 
 from coldcraft.runs.repository import TERMINAL_STATUSES, RunItemRepository, RunRepository
 from coldcraft.store.models import Run
+from coldcraft.store.outage import retry_while_unavailable
 from coldcraft.store.session import unit_of_work
 from coldcraft.worker.registry import Item, ItemOutcome, RunKind, Usage
 from coldcraft.worker.runtime import Runtime
@@ -67,9 +68,12 @@ class ResultWriter:
         return self.stop
 
     async def _read_flag(self) -> None:
-        async with unit_of_work(self.rt.sessionmaker) as session:
-            flag = await RunRepository(session).cancel_flag(self.run.id)
+        flag = await retry_while_unavailable(self._cancel_flag, what="reading a run's state")
         self.observe(flag is None or flag[0] in TERMINAL_STATUSES or flag[1])
+
+    async def _cancel_flag(self) -> tuple[str, bool] | None:
+        async with unit_of_work(self.rt.sessionmaker) as session:
+            return await RunRepository(session).cancel_flag(self.run.id)
 
     def observe(self, stop: bool) -> None:
         self.stop = self.stop or stop
@@ -111,6 +115,13 @@ class ResultWriter:
                 pending.future.set_result(result)
 
     async def _commit(self, batch: list[_Pending]) -> list[Written]:
+        """Commit a batch; through a database outage, again until it is back (idempotent:
+        rows already stored are not new, so nothing is counted or written twice)."""
+        return await retry_while_unavailable(
+            lambda: self._commit_once(batch), what="writing a run's results"
+        )
+
+    async def _commit_once(self, batch: list[_Pending]) -> list[Written]:
         async with unit_of_work(self.rt.sessionmaker) as session:
             runs = RunRepository(session)
             state = await runs.lock_progress(self.run.id)
@@ -118,15 +129,21 @@ class ResultWriter:
                 self.observe(True)
                 return [Written(False, True)] * len(batch)
             self.observe(state.cancel_requested)
-            rows = [(p.item.key, p.outcome.ok, p.outcome.result) for p in batch]
+            # One result per key: the same item twice in a batch (two executions of a chunk
+            # in this process, e.g. a recovery while it still ran) is stored and counted once.
+            first: dict[str, _Pending] = {}
+            for pending in batch:
+                first.setdefault(pending.item.key, pending)
+            rows = [(p.item.key, p.outcome.ok, p.outcome.result) for p in first.values()]
             new = await RunItemRepository(session).insert_new(self.run.id, rows)
-            fresh = [p for p in batch if p.item.key in new]
+            fresh = [p for p in first.values() if p.item.key in new]
             complete = bool(fresh) and await self._count(runs, state.usage, fresh)
             for pending in fresh:
                 await self.kind.write(session, self.run, pending.item, pending.outcome)
             if complete:  # the last item: finish the run now (the finisher is a safety net)
                 await settle_run(session, self.run.id, None)
-        return [Written(p.item.key in new, state.cancel_requested) for p in batch]
+        stored = {id(p) for p in fresh}
+        return [Written(id(p) in stored, state.cancel_requested) for p in batch]
 
     async def _count(
         self, runs: RunRepository, usage: dict[str, Any], fresh: list[_Pending]

@@ -13,6 +13,7 @@ from typing import Any
 from coldcraft.runs.repository import TERMINAL_STATUSES, RunItemRepository, RunRepository
 from coldcraft.store.base import utcnow
 from coldcraft.store.models import Run
+from coldcraft.store.outage import retry_while_unavailable
 from coldcraft.store.session import unit_of_work
 from coldcraft.worker.config import chunk_size
 from coldcraft.worker.registry import RunKind, get_run_kind
@@ -37,6 +38,10 @@ def error_of(exc: BaseException) -> dict[str, Any]:
 
 async def start_run(rt: Runtime, run_id: str) -> list[list[RawItem]] | None:
     """Mark the run running and plan its chunks; None when there is nothing to do."""
+    return await retry_while_unavailable(lambda: _start(rt, run_id), what="starting a run")
+
+
+async def _start(rt: Runtime, run_id: str) -> list[list[RawItem]] | None:
     async with unit_of_work(rt.sessionmaker) as session:
         run = await RunRepository(session).get_fresh(run_id, lock=True)
         if run is None or run.status in TERMINAL_STATUSES:
@@ -54,8 +59,12 @@ async def start_run(rt: Runtime, run_id: str) -> list[list[RawItem]] | None:
 
 async def finish_run(rt: Runtime, run_id: str, error: dict[str, Any] | None) -> str:
     """Mark the run terminal (unless it already is) and release its session claim."""
-    async with unit_of_work(rt.sessionmaker) as session:
-        return await settle_run(session, run_id, error)
+
+    async def finish() -> str:
+        async with unit_of_work(rt.sessionmaker) as session:
+            return await settle_run(session, run_id, error)
+
+    return await retry_while_unavailable(finish, what="finishing a run")
 
 
 async def settle_run(session: Any, run_id: str, error: dict[str, Any] | None) -> str:

@@ -7,13 +7,16 @@ Runs periodically in every executor process (and on demand in tests and the CLI)
    the run is enqueued (the outbox's second chance: workflow id = run id, idempotent); when
    its coordinator or its finisher ended without finishing the run (error, cancelled, too
    many recovery attempts) the run is failed and its claim released.
-3. PostgreSQL: executors that own PENDING workflows but no longer hold their liveness
-   lock are gone; their workflows are recovered here (see worker/liveness.py).
+3. PostgreSQL: executors that own PENDING workflows and whose liveness lock every probe
+   found free for 5 s (two sweeps at least) are gone; their workflows are recovered here
+   (see worker/liveness.py). Not at the first free lock: a database restart frees them
+   all until each live executor takes its own again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -33,6 +36,11 @@ from coldcraft.worker.steps import finish_run
 log = logging.getLogger("coldcraft.worker")
 
 ENDED = frozenset({"SUCCESS", "ERROR", "CANCELLED", "MAX_RECOVERY_ATTEMPTS_EXCEEDED"})
+# An executor is recovered once every probe for this long found its lock free (so, at
+# the earliest, at the first sweep this long after the first such probe): a database
+# restart frees all the locks, and a live executor takes its own again within a second
+# of the database's return (RunEngine's lock keeper).
+DEATH_GRACE_SECONDS = 5.0
 LOST = {"code": "internal", "message": "The run's workflow ended before the run finished"}
 
 Enqueue = Callable[[str], Awaitable[None]]
@@ -57,7 +65,7 @@ async def sweep(
     await _release_stale_claims(rt, report)
     await _repair_orphaned_runs(rt, client, enqueue, report)
     if lock is not None:
-        await _recover_dead_executors(client, lock, report)
+        await _recover_dead_executors(client, lock, report, grace=DEATH_GRACE_SECONDS)
     return report
 
 
@@ -114,7 +122,7 @@ def _verdict(run: str | None, finisher: str | None) -> str:
 
 
 async def _recover_dead_executors(
-    client: DBOSClient, lock: ExecutorLock, report: SweepReport
+    client: DBOSClient, lock: ExecutorLock, report: SweepReport, *, grace: float
 ) -> None:
     pending = await client.list_workflows_async(
         status="PENDING", load_input=False, load_output=False
@@ -122,7 +130,7 @@ async def _recover_dead_executors(
     owners = sorted({wf.executor_id for wf in pending if wf.executor_id} - {lock.executor_id})
     if not owners:
         return
-    dead = await asyncio.to_thread(lock.probe_dead, owners)
+    dead = await asyncio.to_thread(functools.partial(lock.confirm_dead, owners, grace=grace))
     if dead:
         log.warning("recovering the workflows of gone executors: %s", ", ".join(dead))
         await asyncio.to_thread(DBOS._recover_pending_workflows, dead)
