@@ -31,6 +31,10 @@ def get_settings(request: Request) -> Settings:
 async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's unit of work: committed after the endpoint returns, before the reply."""
     async with get_sessionmaker(request)() as session:
+        if request.method == "GET" and session.get_bind().dialect.name == "postgresql":
+            # A read needs no transaction of its own (each statement sees committed data,
+            # as under READ COMMITTED): one round trip per query instead of BEGIN/.../COMMIT.
+            await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         try:
             yield session
             await session.commit()

@@ -84,8 +84,8 @@ async def get_session(
     session_id: uuid.UUID, session: DBSession, user: CurrentUser
 ) -> SessionResponse:
     """The row clients poll (one query)."""
-    chat = await chat_service.get_session(session, user, session_id)
-    return SessionResponse(session=SessionOut.model_validate(chat))
+    row = await chat_service.read_session(session, user, session_id)
+    return SessionResponse(session=SessionOut.model_validate(row))
 
 
 @router.patch(SESSION, response_model=SessionResponse, responses=errors(400, 401, 404, 409, 413))

@@ -4,16 +4,29 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import delete, select
+from sqlalchemy import RowMapping, bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
 from coldcraft.store.models import AIChatSession, User
 from coldcraft.store.repository import Repository
 
+# The row clients poll, as plain columns. Built once: no statement building, cache-key
+# generation or ORM identity map per poll (a tenth of a GET's CPU); the agent's large
+# message history is never read.
+_SESSIONS = AIChatSession.__table__
+_POLLED = select(*(c for c in _SESSIONS.c if c.key != "agent_history")).where(
+    _SESSIONS.c.id == bindparam("session_id"), _SESSIONS.c.user_id == bindparam("user_id")
+)
+
 
 class ChatSessionRepository(Repository[AIChatSession]):
     model = AIChatSession
+
+    async def read_polled(self, user_id: uuid.UUID, session_id: uuid.UUID) -> RowMapping | None:
+        """The owned session's columns as a mapping (read-only: the GET clients poll)."""
+        params = {"session_id": session_id, "user_id": user_id}
+        return (await self.session.execute(_POLLED, params)).mappings().one_or_none()
 
     async def get_owned(
         self, user_id: uuid.UUID, session_id: uuid.UUID, *, fresh: bool = False

@@ -90,6 +90,15 @@ class ChatService:
             raise NotFound("Chat session not found")
         return chat
 
+    async def read_session(
+        self, session: AsyncSession, user: User, session_id: uuid.UUID
+    ) -> dict[str, Any]:
+        """The session's columns, for the reply of the GET clients poll (no ORM object)."""
+        row = await ChatSessionRepository(session).read_polled(user.id, session_id)
+        if row is None:
+            raise NotFound("Chat session not found")
+        return dict(row)
+
     async def update_session(
         self,
         session: AsyncSession,
