@@ -76,6 +76,7 @@ class Settings(BaseSettings):
     run_queue_poll_seconds: float = 0.2  # how often an executor polls the run queues
     run_sweep_interval_seconds: float = 30.0  # stuck claims, orphaned runs, dead workers
     run_enqueue_grace_seconds: float = 10.0  # a queued run older than this needs a workflow
+    shutdown_grace_seconds: float = 3.0  # on stop, how long running workflows may finish
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from dbos import DBOS, DBOSClient, EnqueueOptions
@@ -48,7 +49,8 @@ RUN_COORDINATORS_PER_EXECUTOR = 8
 FINISHERS_PER_EXECUTOR = 16
 LOCK_ATTEMPTS = 10
 LOCK_RETRY_SECONDS = 0.5
-LOCK_CHECK_SECONDS = 1.0  # how soon the liveness lock is taken again after a database restart
+LOCK_CHECK_SECONDS = 1.0
+SHUTDOWN_POLL_SECONDS = 0.2  # how soon the liveness lock is taken again after a database restart
 
 _launched_key: tuple[str, str] | None = None
 _engines: list[RunEngine] = []
@@ -109,6 +111,7 @@ class RunEngine:
             self.client.destroy()
             self.client = None
         if self.executing:
+            await self._let_workflows_end()
             shutdown_dbos()
             set_runtime(None)
             self.executor_id = None
@@ -117,6 +120,27 @@ class RunEngine:
             self.lock = None
         if self in _engines:
             _engines.remove(self)
+
+    async def _let_workflows_end(self) -> None:
+        """Give this executor's workflows a moment to end before DBOS stops: a finisher whose
+        run has just ended records its outcome within a poll (1 s). Whatever still runs after
+        `shutdown_grace_seconds` stays PENDING and resumes at the next start (or on another
+        worker); cut short, DBOS logs each one's interrupted await."""
+        deadline = time.monotonic() + self.settings.shutdown_grace_seconds
+        while time.monotonic() < deadline:
+            try:
+                running = await DBOS.list_workflows_async(
+                    status="PENDING",
+                    executor_id=self.executor_id,
+                    load_input=False,
+                    load_output=False,
+                    limit=1,
+                )
+            except Exception:  # the database is gone: nothing to wait for
+                return
+            if not running:
+                return
+            await asyncio.sleep(SHUTDOWN_POLL_SECONDS)
 
     # --- enqueueing -------------------------------------------------------------------
 
