@@ -93,3 +93,21 @@ def wait_http(base_url: str, *, timeout: float = 30.0) -> None:
             pass
         time.sleep(0.2)
     raise AssertionError(f"{base_url} did not come up")
+
+
+def start_api(processes: Processes, name: str = "api", **env: str) -> str:
+    """`coldcraft serve` on a free port; returns its base URL once it answers."""
+    port = free_port()
+    processes.start(name, "serve", "--port", str(port), **env)
+    base = f"http://127.0.0.1:{port}"
+    wait_http(base)
+    return base
+
+
+def writer_env(db_url: str, provider_url: str, **extra: str) -> dict[str, str]:
+    """Settings for processes on `db_url` whose writer is the fake provider at `provider_url`."""
+    return {
+        "COLDCRAFT_DATABASE_URL": db_url,
+        "COLDCRAFT_WRITER_MODEL": f"openai-compatible:fake@{provider_url}",
+        **extra,
+    }

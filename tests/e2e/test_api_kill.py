@@ -34,7 +34,7 @@ from sqlalchemy.engine import make_url
 
 from tests.conftest import _libpq
 from tests.e2e.chaos import generate_url, leads, new_chat_session, wait_run
-from tests.e2e.conftest import Processes, free_port, wait_http
+from tests.e2e.conftest import Processes, start_api, writer_env
 from tests.e2e.test_worker_recovery import WriterServer, read_examples, setup_session
 from tests.llm.fake_providers import fake_openai
 
@@ -63,14 +63,6 @@ async def until(check: Callable[[], bool], *, timeout: float, what: str) -> None
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
-
-
-def start_api(processes: Processes, name: str, **env: str) -> str:
-    port = free_port()
-    processes.start(name, "serve", "--port", str(port), **env)
-    base = f"http://127.0.0.1:{port}"
-    wait_http(base)
-    return base
 
 
 async def kill_mid_post(
@@ -135,11 +127,9 @@ async def test_api_killed_between_claim_and_enqueue_on_postgres_leaves_the_sessi
     with fake_openai() as fake:
         fake.latency = 0.1
         fake.responder = writer
-        processes.env |= {
-            "COLDCRAFT_DATABASE_URL": e2e_db,
-            "COLDCRAFT_WRITER_MODEL": f"openai-compatible:fake@{fake.base_url}",
-            "COLDCRAFT_CLAIM_LEASE_SECONDS": str(LEASE_SECONDS),
-        }
+        processes.env |= writer_env(
+            e2e_db, fake.base_url, COLDCRAFT_CLAIM_LEASE_SECONDS=str(LEASE_SECONDS)
+        )
         base = await asyncio.to_thread(start_api, processes, "api", COLDCRAFT_EXECUTOR="none")
         processes.start("worker", "worker", "--id", "kill-worker-1")
         key, _ = await setup_session(e2e_db)

@@ -30,7 +30,7 @@ from tests.e2e.chaos import (
     private_postgres,  # noqa: F401  (fixture)
     wait_run,
 )
-from tests.e2e.conftest import Processes, free_port, wait_http
+from tests.e2e.conftest import Processes, start_api, writer_env
 from tests.e2e.test_worker_recovery import WriterServer, read_examples, setup_session
 from tests.e2e.test_worker_recovery import written_leads as stored_item_keys
 from tests.llm.fake_providers import fake_openai
@@ -97,22 +97,19 @@ async def test_a_postgres_restart_mid_run_is_503_then_the_run_completes_exactly_
     with fake_openai() as fake:
         fake.latency = 0.3
         fake.responder = writer
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        processes.env |= {
-            "COLDCRAFT_DATABASE_URL": private_db,
-            "COLDCRAFT_WRITER_MODEL": f"openai-compatible:fake@{fake.base_url}",
-            "COLDCRAFT_RUN_CONCURRENCY": "4",
-            "COLDCRAFT_RUN_SWEEP_INTERVAL_SECONDS": "1",
-        }
-        processes.start("api", "serve", "--port", str(port), COLDCRAFT_EXECUTOR="none")
+        processes.env |= writer_env(
+            private_db,
+            fake.base_url,
+            COLDCRAFT_RUN_CONCURRENCY="4",
+            COLDCRAFT_RUN_SWEEP_INTERVAL_SECONDS="1",
+        )
+        base = await asyncio.to_thread(start_api, processes, COLDCRAFT_EXECUTOR="none")
         # The first worker sweeps rarely: after the restart, its liveness lock is free until
         # it takes it again; the second worker's sweep (every second) must not take it for dead.
         workers = [
             processes.start(WORKERS[0], "worker", "--id", WORKERS[0], **RARE_SWEEPS),
             processes.start(WORKERS[1], "worker", "--id", WORKERS[1]),
         ]
-        await asyncio.to_thread(wait_http, base)
         key, _ = await setup_session(private_db)
         headers = {"Authorization": f"Bearer {key}"}
         async with httpx.AsyncClient(base_url=base, headers=headers, timeout=10) as api:

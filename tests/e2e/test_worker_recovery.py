@@ -17,7 +17,7 @@ from coldcraft.llm.context import read_section
 from coldcraft.store.engine import create_engine
 from coldcraft.store.models import AIChatSession
 from coldcraft.store.session import create_sessionmaker, unit_of_work
-from tests.e2e.conftest import Processes, free_port, wait_http
+from tests.e2e.conftest import Processes, start_api, writer_env
 from tests.fixtures.runs import SEED_SKELETON
 from tests.llm.fake_providers import RecordedRequest, Reply, fake_openai
 
@@ -140,16 +140,9 @@ async def test_a_killed_worker_restarted_finishes_its_run_exactly_once(
     with fake_openai() as fake:
         fake.latency = 0.3
         fake.responder = writer
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        processes.env |= {
-            "COLDCRAFT_DATABASE_URL": e2e_db,
-            "COLDCRAFT_WRITER_MODEL": f"openai-compatible:fake@{fake.base_url}",
-            "COLDCRAFT_RUN_CONCURRENCY": "4",
-        }
-        processes.start("api", "serve", "--port", str(port), COLDCRAFT_EXECUTOR="none")
+        processes.env |= writer_env(e2e_db, fake.base_url, COLDCRAFT_RUN_CONCURRENCY="4")
+        base = await asyncio.to_thread(start_api, processes, COLDCRAFT_EXECUTOR="none")
         processes.start("worker", "worker", "--id", "e2e-worker-1")
-        await asyncio.to_thread(wait_http, base)
         key, _ = await setup_session(e2e_db)
         run_id, session_id = await start_run(base, key, e2e_db)
 
@@ -182,17 +175,14 @@ async def test_the_sweep_of_a_live_worker_takes_over_a_dead_workers_runs(
     with fake_openai() as fake:
         fake.latency = 0.3
         fake.responder = writer
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        processes.env |= {
-            "COLDCRAFT_DATABASE_URL": e2e_db,
-            "COLDCRAFT_WRITER_MODEL": f"openai-compatible:fake@{fake.base_url}",
-            "COLDCRAFT_RUN_CONCURRENCY": "4",
-            "COLDCRAFT_RUN_SWEEP_INTERVAL_SECONDS": "1",
-        }
-        processes.start("api", "serve", "--port", str(port), COLDCRAFT_EXECUTOR="none")
+        processes.env |= writer_env(
+            e2e_db,
+            fake.base_url,
+            COLDCRAFT_RUN_CONCURRENCY="4",
+            COLDCRAFT_RUN_SWEEP_INTERVAL_SECONDS="1",
+        )
+        base = await asyncio.to_thread(start_api, processes, COLDCRAFT_EXECUTOR="none")
         processes.start("worker-a", "worker", "--id", "e2e-worker-a")
-        await asyncio.to_thread(wait_http, base)
         key, _ = await setup_session(e2e_db)
         run_id, _session_id = await start_run(base, key, e2e_db)
         await wait_run(base, key, run_id, done=4, timeout=60)

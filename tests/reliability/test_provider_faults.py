@@ -33,11 +33,11 @@ from coldcraft.llm.context import read_section
 from coldcraft.llm.models import ResolvedModel, resolve_model
 from coldcraft.store.models import CampaignProspectMessage, Run, RunItem
 from coldcraft.store.session import SessionMaker, unit_of_work
-from coldcraft.worker.config import CHUNK_WORKFLOW, FINISH_WORKFLOW, finisher_id
+from coldcraft.worker.config import CHUNK_WORKFLOW, FINISH_WORKFLOW
 from coldcraft.worker.runtime import Role, set_model_factory
 from tests.fixtures.factories import Account
 from tests.fixtures.messages import OutboxCampaign, list_prospects, outbox_campaign
-from tests.fixtures.runs import wait_for_run, wait_until
+from tests.fixtures.runs import wait_for_finisher, wait_for_run
 from tests.llm.fake_providers import (
     Action,
     Fail,
@@ -328,13 +328,7 @@ async def _check_workflows_ended(app: FastAPI, run_id: str) -> None:
     is an outcome, not a crash), and the finisher is done before the next test."""
     client = app.state.run_engine.client
 
-    async def finisher_ended() -> bool:
-        found = await client.list_workflows_async(
-            workflow_ids=[finisher_id(run_id)], load_input=False, load_output=False
-        )
-        return bool(found) and found[0].status == "SUCCESS"
-
-    await wait_until(finisher_ended, timeout=30)
+    await wait_for_finisher(client, run_id, timeout=30)
     children = await client.list_workflows_async(
         parent_workflow_id=run_id, load_input=False, load_output=False
     )

@@ -15,15 +15,14 @@ from coldcraft.config import Settings
 from coldcraft.store.base import utcnow
 from coldcraft.store.models import AIChatSession, Run
 from coldcraft.store.session import SessionMaker, unit_of_work
-from coldcraft.worker.config import finisher_id
 from coldcraft.worker.sweep import SweepReport
 from tests.fixtures.factories import Account
 from tests.fixtures.runs import (
     create_chat_session,
     read_chat_session,
     read_run,
+    wait_for_finisher,
     wait_for_run,
-    wait_until,
 )
 from tests.worker.kinds import CALLS, ECHO
 from tests.worker.test_engine import start_echo
@@ -90,13 +89,7 @@ async def test_a_run_whose_workflow_ended_early_is_failed_and_frees_its_session(
     await wait_for_run(sessionmaker, run_id)
     client = app.state.run_engine.client
 
-    async def finisher_ended() -> bool:
-        found = await client.list_workflows_async(
-            workflow_ids=[finisher_id(run_id)], load_input=False, load_output=False
-        )
-        return bool(found) and found[0].status == "SUCCESS"
-
-    await wait_until(finisher_ended, timeout=10)
+    await wait_for_finisher(client, run_id, timeout=10)
     async with unit_of_work(sessionmaker) as session:  # as if the run never got its finish
         stmt = update(Run).where(Run.id == run_id)
         await session.execute(stmt.values(status="running", created_at=utcnow() - LONG_AGO))
