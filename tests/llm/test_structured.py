@@ -7,6 +7,7 @@ from typing import Any, cast
 
 import pytest
 from pydantic import BaseModel
+from pydantic_ai import Agent
 from pydantic_ai.exceptions import UnexpectedModelBehavior
 from pydantic_ai.messages import (
     ModelMessage,
@@ -18,6 +19,7 @@ from pydantic_ai.messages import (
     UserPromptPart,
 )
 from pydantic_ai.models.function import AgentInfo, FunctionModel
+from pydantic_ai.tools import ToolDefinition
 from pydantic_ai.usage import RequestUsage
 
 from coldcraft.config import Settings
@@ -141,3 +143,22 @@ async def test_a_rejected_call_is_answered_as_a_tool_result_on_the_wire(
     else:
         assert '"role": "tool"' in second
         assert '"tool_call_id": "call_bad"' in second
+
+
+async def test_the_output_tool_is_the_one_an_agent_offers() -> None:
+    """Providers see the same tool as from `Agent(output_type=...)` (guards library drift)."""
+    offered: list[ToolDefinition] = []
+
+    def capture(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        offered.extend(info.output_tools)
+        return call(GOOD)
+
+    await Agent(output_type=Pair).run("Go", model=FunctionModel(capture))
+    (agent_tool,) = offered
+    (ours,) = SPEC.params.output_tools
+    assert (ours.name, ours.description, ours.kind) == (
+        agent_tool.name,
+        agent_tool.description,
+        agent_tool.kind,
+    )
+    assert ours.parameters_json_schema == agent_tool.parameters_json_schema

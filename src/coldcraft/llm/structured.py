@@ -55,11 +55,10 @@ class OutputSpec(Generic[OutputT]):
 
     def __post_init__(self) -> None:
         schema = self.output_type.model_json_schema(schema_generator=GenerateToolJsonSchema)
+        # As an agent builds it: the docstring becomes the tool's description, once.
+        description = schema.pop("description", None)
         tool = ToolDefinition(
-            name=OUTPUT_TOOL,
-            parameters_json_schema=schema,
-            description=schema.get("description"),
-            kind="output",
+            name=OUTPUT_TOOL, parameters_json_schema=schema, description=description, kind="output"
         )
         params = ModelRequestParameters(
             output_mode="tool", output_tools=[tool], allow_text_output=False

@@ -49,8 +49,8 @@ RUN_COORDINATORS_PER_EXECUTOR = 8
 FINISHERS_PER_EXECUTOR = 16
 LOCK_ATTEMPTS = 10
 LOCK_RETRY_SECONDS = 0.5
-LOCK_CHECK_SECONDS = 1.0
-SHUTDOWN_POLL_SECONDS = 0.2  # how soon the liveness lock is taken again after a database restart
+LOCK_CHECK_SECONDS = 1.0  # how soon the liveness lock is taken again after a database restart
+SHUTDOWN_POLL_SECONDS = 0.2  # how often a stopping executor looks for running workflows
 
 _launched_key: tuple[str, str] | None = None
 _engines: list[RunEngine] = []
