@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import update
 
 from coldcraft.api.idempotency import IdempotencyMiddleware
-from coldcraft.store.session import SessionMaker
+from coldcraft.store.base import utcnow
+from coldcraft.store.models import IdempotencyKey
+from coldcraft.store.session import SessionMaker, unit_of_work
 from tests.fixtures.factories import Account
 
 PATH = "/api/campaigns/c1/generate-content"
@@ -98,4 +102,29 @@ async def test_server_errors_are_not_stored(
     first = await client.post(PATH, json={"fail": True}, headers=headers)
     second = await client.post(PATH, json={"fail": True}, headers=headers)
     assert first.status_code == second.status_code == 500
+    assert len(calls) == 2
+
+
+async def _age_keys(sessionmaker: SessionMaker, key: str, by: timedelta) -> None:
+    """Move a stored key's creation back in time (as if it had been sent `by` ago)."""
+    async with unit_of_work(sessionmaker) as session:
+        stmt = update(IdempotencyKey).where(IdempotencyKey.key == key)
+        await session.execute(stmt.values(created_at=utcnow() - by))
+
+
+async def test_a_key_replays_for_24_hours_then_runs_again(
+    counting_client: tuple[httpx.AsyncClient, list[int]],
+    account: Account,
+    sessionmaker: SessionMaker,
+) -> None:
+    client, calls = counting_client
+    headers = {**account.headers, "Idempotency-Key": "k-5"}
+    await client.post(PATH, json={"a": 1}, headers=headers)
+    await _age_keys(sessionmaker, "k-5", timedelta(hours=23))
+    within = await client.post(PATH, json={"a": 1}, headers=headers)
+    assert within.headers["idempotent-replayed"] == "true"
+    await _age_keys(sessionmaker, "k-5", timedelta(hours=25))
+    after = await client.post(PATH, json={"a": 2}, headers=headers)  # even another body
+    assert after.status_code == 200
+    assert "idempotent-replayed" not in after.headers
     assert len(calls) == 2

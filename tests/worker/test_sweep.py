@@ -9,11 +9,11 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from coldcraft.config import Settings
 from coldcraft.store.base import utcnow
-from coldcraft.store.models import AIChatSession, Run
+from coldcraft.store.models import AIChatSession, IdempotencyKey, Run
 from coldcraft.store.session import SessionMaker, unit_of_work
 from coldcraft.worker.sweep import SweepReport
 from tests.fixtures.factories import Account
@@ -151,3 +151,24 @@ async def test_recover_refuses_a_live_executor_and_takes_over_a_gone_one(
         with pytest.raises(RuntimeError, match="still alive"):
             await engine.recover([engine.executor_id])
     assert await engine.recover(["a-worker-that-never-existed"]) == 0
+
+
+async def test_idempotency_keys_past_their_window_are_purged(
+    app: FastAPI, sessionmaker: SessionMaker, account: Account
+) -> None:
+    async with unit_of_work(sessionmaker) as session:
+        for key, age in (("old", timedelta(hours=25)), ("recent", timedelta(hours=23))):
+            session.add(
+                IdempotencyKey(
+                    user_id=account.user.id,
+                    key=key,
+                    path="/api/x",
+                    request_hash="0" * 64,
+                    created_at=utcnow() - age,
+                )
+            )
+    report = await sweep(app)
+    assert report.purged_idempotency_keys == 1
+    async with unit_of_work(sessionmaker) as session:
+        left = (await session.execute(select(IdempotencyKey.key))).scalars().all()
+    assert left == ["recent"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -22,9 +21,9 @@ from coldcraft.api.errors import database_error
 from coldcraft.errors import AppError, Conflict, InvalidRequest
 from coldcraft.store.base import utcnow
 from coldcraft.store.models import IdempotencyKey
+from coldcraft.store.models.idempotency import REPLAY_WINDOW
 from coldcraft.store.session import SessionMaker
 
-TTL = timedelta(hours=24)
 MAX_KEY_LENGTH = 255
 WORK_STARTING_PATHS = (
     re.compile(r"^/api/campaigns/[^/]+/generate-content$"),
@@ -169,7 +168,7 @@ async def _reserve(
                 IdempotencyKey.user_id == user_id,
                 IdempotencyKey.key == key,
                 IdempotencyKey.path == path,
-                IdempotencyKey.created_at < utcnow() - TTL,
+                IdempotencyKey.created_at < utcnow() - REPLAY_WINDOW,
             )
         )
         session.add(IdempotencyKey(user_id=user_id, key=key, path=path, request_hash=digest))

@@ -11,6 +11,7 @@ Runs periodically in every executor process (and on demand in tests and the CLI)
    found free for 5 s (two sweeps at least) are gone; their workflows are recovered here
    (see worker/liveness.py). Not at the first free lock: a database restart frees them
    all until each live executor takes its own again.
+4. Idempotency keys past their 24 h replay window are deleted.
 """
 
 from __future__ import annotations
@@ -23,10 +24,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from dbos import DBOS, DBOSClient
+from sqlalchemy import delete
 
 from coldcraft.runs.repository import TERMINAL_STATUSES, Claim, ClaimRepository, RunRepository
 from coldcraft.store.base import utcnow
-from coldcraft.store.models import Run
+from coldcraft.store.models import IdempotencyKey, Run
+from coldcraft.store.models.idempotency import REPLAY_WINDOW
 from coldcraft.store.session import unit_of_work
 from coldcraft.worker.config import finisher_id
 from coldcraft.worker.liveness import ExecutorLock
@@ -52,6 +55,7 @@ class SweepReport:
     enqueued: list[str] = field(default_factory=list)  # run ids
     failed: list[str] = field(default_factory=list)  # run ids
     recovered_executors: list[str] = field(default_factory=list)
+    purged_idempotency_keys: int = 0
 
 
 async def sweep(
@@ -66,7 +70,16 @@ async def sweep(
     await _repair_orphaned_runs(rt, client, enqueue, report)
     if lock is not None:
         await _recover_dead_executors(client, lock, report, grace=DEATH_GRACE_SECONDS)
+    report.purged_idempotency_keys = await _purge_idempotency_keys(rt)
     return report
+
+
+async def _purge_idempotency_keys(rt: Runtime) -> int:
+    """Keys past their replay window would never be read again (a reuse replaces its own)."""
+    async with unit_of_work(rt.sessionmaker) as session:
+        stmt = delete(IdempotencyKey).where(IdempotencyKey.created_at < utcnow() - REPLAY_WINDOW)
+        result = await session.execute(stmt.execution_options(synchronize_session=False))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def _release_stale_claims(rt: Runtime, report: SweepReport) -> None:
