@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -21,9 +22,27 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     # Retry-After) and SQLAlchemy then drops every connection older than the failure, so a
     # database restart costs each process the requests in flight at that moment; idle
     # connections are replaced before a server or a firewall would drop them.
-    return create_async_engine(
+    engine = create_async_engine(
         url, echo=echo, pool_size=10, max_overflow=20, pool_recycle=POOL_RECYCLE_SECONDS
     )
+    event.listen(engine.sync_engine, "checkout", _refuse_a_connection_inside_a_transaction)
+    return engine
+
+
+def _refuse_a_connection_inside_a_transaction(
+    dbapi_connection: Any, _record: Any, _proxy: Any
+) -> None:
+    """A pooled connection must be outside any transaction. One is not when a task was
+    cancelled while asyncpg sent its BEGIN: SQLAlchemy's adapter never learnt of that
+    transaction, so its rollback on return did nothing, and asyncpg would nest every later
+    transaction of the connection in it as a savepoint: nothing it writes would ever commit,
+    and its locks would be held for good. Such a connection is discarded (the server rolls
+    it back) and the pool hands out another."""
+    driver = dbapi_connection.driver_connection
+    # `_top_xact` is asyncpg's own record of an open transaction block: set from the start
+    # of a BEGIN, even one that never reached the server.
+    if driver.is_in_transaction() or getattr(driver, "_top_xact", None) is not None:
+        raise DisconnectionError("pooled connection was left inside a transaction")
 
 
 def _create_sqlite_engine(url: str, *, echo: bool) -> AsyncEngine:
