@@ -11,6 +11,8 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio
+
 from coldcraft.runs.schemas import RunOut
 from coldcraft.runs.service import run_service
 from coldcraft.store.session import SessionMaker, unit_of_work
@@ -20,9 +22,15 @@ PING_SECONDS = 15
 
 
 async def _snapshot(sessionmaker: SessionMaker, run_id: str) -> RunOut | None:
-    async with unit_of_work(sessionmaker) as session:
-        run = await run_service.read(session, run_id)
-        return None if run is None else RunOut.from_run(run)
+    # A client that disconnects cancels the stream wherever it is; a read cut inside its
+    # transaction could leave the pooled connection in it (store/engine.py drops such a
+    # connection), so the few milliseconds of the read finish first.
+    snapshot: RunOut | None = None
+    with anyio.CancelScope(shield=True):
+        async with unit_of_work(sessionmaker) as session:
+            run = await run_service.read(session, run_id)
+            snapshot = None if run is None else RunOut.from_run(run)
+    return snapshot
 
 
 def _event(name: str, run: RunOut | None) -> dict[str, Any]:
