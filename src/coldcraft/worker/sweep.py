@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from dbos import DBOS, DBOSClient
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from coldcraft.runs.repository import TERMINAL_STATUSES, Claim, ClaimRepository, RunRepository
 from coldcraft.store.base import utcnow
@@ -75,9 +75,14 @@ async def sweep(
 
 
 async def _purge_idempotency_keys(rt: Runtime) -> int:
-    """Keys past their replay window would never be read again (a reuse replaces its own)."""
+    """Keys past their replay window would never be read again (a reuse replaces its own).
+    Like every step, it writes only when there is something to do (an indexed probe first),
+    so a sweep on a read-only database still runs."""
+    expired = IdempotencyKey.created_at < utcnow() - REPLAY_WINDOW
     async with unit_of_work(rt.sessionmaker) as session:
-        stmt = delete(IdempotencyKey).where(IdempotencyKey.created_at < utcnow() - REPLAY_WINDOW)
+        if await session.scalar(select(IdempotencyKey.id).where(expired).limit(1)) is None:
+            return 0
+        stmt = delete(IdempotencyKey).where(expired)
         result = await session.execute(stmt.execution_options(synchronize_session=False))
     return int(getattr(result, "rowcount", 0) or 0)
 
