@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, get_type_hints
 
 from platformdirs import user_data_dir
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from coldcraft.skeletons import JudgeSettings
 
 
 def default_data_dir() -> Path:
@@ -55,15 +59,10 @@ class Settings(BaseSettings):
     search_api_key: SecretStr | None = None
     search_url: str | None = None
 
-    # Judge thresholds (workspace `house_rules` may override per account)
-    subject_max_chars: int = 60
-    subject_warn_chars: int = 50
-    first_touch_min_words: int = 20
-    first_touch_max_words: int = 150
-    first_touch_warn_words: int = 125
-    follow_up_min_words: int = 10
-    follow_up_max_words: int = 100
-    readability_min: float = 50.0
+    # Judge thresholds: names and defaults are JudgeSettings' own. Each scalar field is read
+    # from `COLDCRAFT_<FIELD>` (e.g. `COLDCRAFT_SUBJECT_MAX_CHARS`), or given as a keyword
+    # (`Settings(subject_max_chars=40)`). A workspace's `house_rules` may override per account.
+    judge: JudgeSettings = Field(default_factory=JudgeSettings)
 
     # LLM retry backoff (exponential with full jitter; a provider's retry-after wins)
     llm_retry_base_delay_seconds: float = 0.5
@@ -77,6 +76,42 @@ class Settings(BaseSettings):
     run_sweep_interval_seconds: float = 30.0  # stuck claims, orphaned runs, dead workers
     run_enqueue_grace_seconds: float = 10.0  # a queued run older than this needs a workflow
     shutdown_grace_seconds: float = 3.0  # on stop, how long running workflows may finish
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The usual order (keywords, environment, .env file, secrets), each environment source
+        # followed by the judge's thresholds read the same way (prefix, case, .env file).
+        return (
+            init_settings,
+            env_settings,
+            _JudgeThresholds(settings_cls, env_settings),
+            dotenv_settings,
+            _JudgeThresholds(settings_cls, dotenv_settings),
+            file_secret_settings,
+        )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _gather_judge_thresholds(cls, data: Any) -> Any:
+        """Fold flat threshold values (`subject_max_chars=...`) into `judge`.
+
+        Sources have already been merged by priority, so a flat value here is the winning one.
+        An explicit `judge` is taken as given: flat values don't patch it.
+        """
+        if not isinstance(data, dict):
+            return data
+        flat = {name: data[name] for name in JUDGE_THRESHOLDS if name in data}
+        rest = {key: value for key, value in data.items() if key not in flat}
+        if flat and "judge" not in rest:
+            rest["judge"] = flat
+        return rest
 
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -100,6 +135,50 @@ class Settings(BaseSettings):
         path.write_text(key)
         path.chmod(0o600)
         return key
+
+
+def _threshold_fields() -> dict[str, FieldInfo]:
+    """JudgeSettings' scalar fields (the thresholds), as pydantic fields for the env sources.
+
+    The list fields (`extra_banned`, `allowed_acronyms`) stay house-rule-only: a workspace
+    extends them, and an environment variable replacing them would read differently.
+    """
+    hints = get_type_hints(JudgeSettings)
+    return {
+        field.name: FieldInfo.from_annotation(hints[field.name])
+        for field in dataclasses.fields(JudgeSettings)
+        if hints[field.name] in (int, float)
+    }
+
+
+JUDGE_THRESHOLDS = _threshold_fields()
+
+
+class _JudgeThresholds(PydanticBaseSettingsSource):
+    """The judge's thresholds as flat `<prefix><FIELD>` variables, read by another source.
+
+    `source` is the built-in env or .env source: it applies the prefix, the case rule and
+    the `.env` file of this construction. Values stay raw strings; `judge` validates them.
+    """
+
+    def __init__(self, settings_cls: type[BaseSettings], source: PydanticBaseSettingsSource):
+        super().__init__(settings_cls)
+        self._source = source
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self._source.get_field_value(field, field_name)
+
+    def __call__(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name, field in JUDGE_THRESHOLDS.items():
+            raw, key, is_complex = self.get_field_value(field, name)
+            value = self._source.prepare_field_value(name, field, raw, is_complex)
+            if value is not None:
+                values[key] = value
+        return values
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._source!r})"
 
 
 @lru_cache

@@ -1,52 +1,21 @@
-"""The judge as a service: thresholds from settings + the workspace's house rules, and lint."""
+"""The judge as a service: lint a skeleton as the account's judge sees it.
+
+The judge context itself (thresholds + the workspace's house rules) is built by
+`coldcraft.context.judge`.
+"""
 
 from __future__ import annotations
-
-from collections.abc import Mapping
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldcraft.config import Settings
+from coldcraft.context.judge import judge_context, judge_settings
 from coldcraft.context.service import context_service
 from coldcraft.lint.schemas import LintRequest, LintResponse, RenderedPreview
-from coldcraft.skeletons.judge import JudgeContext, JudgeSettings, judge_skeleton
+from coldcraft.skeletons.judge import JudgeContext, judge_skeleton
 from coldcraft.skeletons.schema import Lead, passed
 from coldcraft.skeletons.template import render
 from coldcraft.store.models import User
-
-
-def judge_settings(
-    settings: Settings, workspace_context: Mapping[str, Any] | None
-) -> JudgeSettings:
-    """Thresholds from settings, overridden by the workspace context's `house_rules`."""
-    base = JudgeSettings(
-        subject_max_chars=settings.subject_max_chars,
-        subject_warn_chars=settings.subject_warn_chars,
-        first_touch_min_words=settings.first_touch_min_words,
-        first_touch_max_words=settings.first_touch_max_words,
-        first_touch_warn_words=settings.first_touch_warn_words,
-        follow_up_min_words=settings.follow_up_min_words,
-        follow_up_max_words=settings.follow_up_max_words,
-        readability_min=settings.readability_min,
-    )
-    house_rules = (workspace_context or {}).get("house_rules")
-    return base.with_house_rules(house_rules if isinstance(house_rules, Mapping) else None)
-
-
-def judge_context_from(
-    settings: Settings,
-    workspace_context: Mapping[str, Any] | None,
-    *,
-    sequence_position: int = 0,
-    sample_lead: Lead | None = None,
-) -> JudgeContext:
-    """The judge as one account sees it, for one position in the sequence."""
-    return JudgeContext(
-        sequence_position=sequence_position,
-        settings=judge_settings(settings, workspace_context),
-        sample_lead=sample_lead,
-    )
 
 
 class LintService:
@@ -61,7 +30,7 @@ class LintService:
     ) -> JudgeContext:
         """The judge as this account sees it (its house rules applied)."""
         workspace = await context_service.get_context(session, user)
-        return judge_context_from(
+        return judge_context(
             settings, workspace, sequence_position=sequence_position, sample_lead=sample_lead
         )
 
@@ -93,3 +62,7 @@ def _preview(template: str, lead: Lead | None) -> str:
 
 
 lint_service = LintService()
+
+# kept for callers being moved to coldcraft.context.judge
+judge_context_from = judge_context
+__all__ = ["LintService", "judge_context_from", "judge_settings", "lint_service"]

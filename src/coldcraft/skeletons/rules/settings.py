@@ -21,6 +21,12 @@ _LIST_ALIASES = {
 
 @dataclass(frozen=True)
 class JudgeSettings:
+    """The judge's thresholds: the one place they and their defaults are defined.
+
+    The app's settings read every number field from `COLDCRAFT_<FIELD>`; a workspace's
+    house rules then override any field (`with_house_rules`).
+    """
+
     subject_max_chars: int = 60
     subject_warn_chars: int = 50
     first_touch_min_words: int = 20
