@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from coldcraft.api.deps import CurrentUser, DBSession
 from coldcraft.api.responses import errors
+from coldcraft.campaigns.launch import launch_service
 from coldcraft.campaigns.schemas import (
     CampaignCreate,
     CampaignCreated,
@@ -80,7 +81,7 @@ async def launch_campaign(
     campaign_id: uuid.UUID, session: DBSession, user: CurrentUser
 ) -> CampaignResponse:
     """Validate (prospects, node content, AI skeletons) and move draft -> active."""
-    return CampaignResponse.build(await campaign_service.launch(session, user, campaign_id))
+    return CampaignResponse.build(await launch_service.launch(session, user, campaign_id))
 
 
 @router.post(

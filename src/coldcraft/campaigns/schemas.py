@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
@@ -123,3 +123,13 @@ class CampaignsResponse(BaseModel):
 
 class SuccessResponse(BaseModel):
     success: bool = True
+
+
+class LaunchProblem(NamedTuple):
+    """One unmet launch precondition: the 400's `details` entry (`field`, `message`).
+
+    Here rather than in `launch.py` because the outbox builds them too, and the outbox must
+    not import the launch module (the launch module imports the outbox)."""
+
+    field: str
+    message: str

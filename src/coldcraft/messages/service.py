@@ -3,9 +3,9 @@
 `resolve` renders the template nodes and copies the AI node's generated examples; it
 streams prospects in batches and upserts each batch in a few statements, so 10,000
 prospects x 5 nodes stay one request. `generate_ai` (see `tasks.py`) writes one AI draft
-per prospect in a run. Launch registers a check (AI nodes have a skeleton, every prospect
-has a message for every sendable node, resolving first) and a hook (drafts -> pending)
-with the campaigns domain's launch seam when this module is imported.
+per prospect in a run. For launch it offers a check (`launch_problems`: AI nodes have a
+skeleton, every prospect has a message for every sendable node, resolving first) and a
+step (`move_to_pending`: drafts -> pending), both called by `campaigns.launch`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldcraft.campaigns.service import LaunchProblem, campaign_service, launch_checks, launch_hooks
+from coldcraft.campaigns.schemas import LaunchProblem
+from coldcraft.campaigns.service import campaign_service
 from coldcraft.errors import InvalidRequest, NotFound, WrongStatus
 from coldcraft.messages import export
 from coldcraft.messages.repository import MessageRepository
@@ -233,5 +234,3 @@ def _edit_changes(message: CampaignProspectMessage, data: MessageEdit) -> dict[s
 
 
 message_service = MessageService()
-launch_checks.append(message_service.launch_problems)
-launch_hooks.append(message_service.move_to_pending)

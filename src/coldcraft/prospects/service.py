@@ -16,7 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldcraft.campaigns.service import campaign_service
+from coldcraft.campaigns import access as campaign_access
 from coldcraft.errors import Conflict, InvalidRequest, NotFound
 from coldcraft.prospects import csv_import
 from coldcraft.prospects.repository import ProspectRepository
@@ -248,7 +248,7 @@ class ProspectService:
         limit: int,
         status: str | None = None,
     ) -> tuple[list[Prospect], int]:
-        campaign = await campaign_service.get_owned(session, user, campaign_id)
+        campaign = await campaign_access.get_owned(session, user, campaign_id)
         repo = ProspectRepository(session)
         items = await repo.page(campaign.id, status=status, offset=(page - 1) * limit, limit=limit)
         return items, await repo.count(campaign.id, status=status)
@@ -300,8 +300,8 @@ class ProspectService:
         self, session: AsyncSession, user: User, campaign_id: uuid.UUID
     ) -> Campaign:
         # The row lock serialises lead changes with a concurrent launch on PostgreSQL.
-        campaign = await campaign_service.get_owned(session, user, campaign_id, for_update=True)
-        campaign_service.require_draft(campaign)
+        campaign = await campaign_access.get_owned(session, user, campaign_id, for_update=True)
+        campaign_access.require_draft(campaign)
         return campaign
 
     async def _insert(

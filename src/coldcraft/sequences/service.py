@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldcraft.campaigns.service import campaign_service
+from coldcraft.campaigns import access as campaign_access
 from coldcraft.errors import InvalidRequest, NotFound
 from coldcraft.sequences.repository import SequenceNodeRepository
 from coldcraft.sequences.schemas import NodeContent, NodeCreate, NodeDelete, NodeMove, NodeUpdate
@@ -174,8 +174,8 @@ class SequenceService:
         self, session: AsyncSession, user: User, campaign_id: uuid.UUID
     ) -> tuple[Campaign, list[SequenceNode]]:
         """The campaign locked and in draft, with its nodes read under the lock."""
-        campaign = await campaign_service.get_owned(session, user, campaign_id, for_update=True)
-        campaign_service.require_draft(campaign)
+        campaign = await campaign_access.get_owned(session, user, campaign_id, for_update=True)
+        campaign_access.require_draft(campaign)
         return campaign, await self.list_nodes(session, campaign.id)
 
     def _check_type(self, campaign: Campaign, node_type: str, nodes: list[SequenceNode]) -> None:

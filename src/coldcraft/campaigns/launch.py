@@ -1,0 +1,86 @@
+"""Launching a campaign: every launch precondition in one place, then draft -> active.
+
+The checks, in the order their problems are reported (every check runs, and all problems
+come back together in one 400 `Campaign cannot launch: ...`):
+
+1. the campaign has at least one prospect;
+2. the sequence has something to send and every sendable node has its content
+   (a LinkedIn connection request may go without a note);
+3. the outbox (`message_service.launch_problems`): resolve first, then every AI node has a
+   skeleton and every prospect a usable message for every sendable and AI node.
+
+Once every check passed, still in the launch transaction and while the campaign is still
+draft, the outbox moves its drafts to `pending`; then the campaign becomes `active`.
+
+This module imports the outbox explicitly; the outbox never imports it (it builds its
+problems with `campaigns.schemas.LaunchProblem`), so adding a precondition means adding a
+line here, not registering from another domain at import time.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coldcraft.campaigns import access as campaign_access
+from coldcraft.campaigns.schemas import LaunchProblem
+from coldcraft.errors import InvalidRequest
+from coldcraft.messages.service import message_service
+from coldcraft.prospects.service import prospect_service
+from coldcraft.sequences.service import SENDABLE_TYPES, sequence_service
+from coldcraft.store.models import Campaign, SequenceNode, User
+
+
+async def _has_prospects(session: AsyncSession, campaign: Campaign) -> list[LaunchProblem]:
+    if await prospect_service.count(session, campaign.id) > 0:
+        return []
+    return [LaunchProblem("prospects", "add at least one prospect")]
+
+
+def _missing_content(index: int, node: SequenceNode) -> list[LaunchProblem]:
+    # A LinkedIn connection request may go without a note, so its body may stay empty.
+    required = {"email": ("subject", "body"), "message": ("body",)}.get(node.type, ())
+    return [
+        LaunchProblem(
+            f"sequence_nodes[{index}].{field}", f"{node.type} node {index}: {field} is empty"
+        )
+        for field in required
+        if not (getattr(node, field) or "").strip()
+    ]
+
+
+def _nodes_have_content(nodes: list[SequenceNode]) -> list[LaunchProblem]:
+    if not any(n.type in SENDABLE_TYPES or n.type == "ai" for n in nodes):
+        return [LaunchProblem("sequence_nodes", "the sequence has nothing to send")]
+    return [p for i, node in enumerate(nodes) for p in _missing_content(i, node)]
+
+
+class LaunchService:
+    async def problems(
+        self, session: AsyncSession, campaign: Campaign, nodes: list[SequenceNode]
+    ) -> list[LaunchProblem]:
+        """Every unmet precondition, in report order (empty: the campaign can launch)."""
+        return [
+            *await _has_prospects(session, campaign),
+            *_nodes_have_content(nodes),
+            *await message_service.launch_problems(session, campaign, nodes),
+        ]
+
+    async def launch(self, session: AsyncSession, user: User, campaign_id: uuid.UUID) -> Campaign:
+        """Run every launch check, then move the drafts to pending, then draft -> active."""
+        campaign = await campaign_access.get_owned(session, user, campaign_id, for_update=True)
+        campaign_access.require_draft(campaign, action="launch")
+        nodes = await sequence_service.list_nodes(session, campaign.id)
+        problems = await self.problems(session, campaign, nodes)
+        if problems:
+            summary = "; ".join(p.message for p in problems)
+            details = [p._asdict() for p in problems]
+            raise InvalidRequest(f"Campaign cannot launch: {summary}", details=details)
+        await message_service.move_to_pending(session, campaign)
+        campaign.status = "active"
+        await session.flush()
+        return campaign
+
+
+launch_service = LaunchService()
