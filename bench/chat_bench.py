@@ -41,10 +41,9 @@ from bench.databases import database
 from coldcraft.accounts.service import account_service
 from coldcraft.app import create_app
 from coldcraft.config import Settings
-from coldcraft.llm.models import ResolvedModel
+from coldcraft.llm.models import ResolvedModel, set_model_factory
 from coldcraft.skeletons.seed import SEED_SKELETON
 from coldcraft.store.session import unit_of_work
-from coldcraft.worker.runtime import set_model_factory
 
 CONNECTIONS = 16  # pollers' keep-alive connections (in-flight cap of the open loop)
 AI_NODES = 6

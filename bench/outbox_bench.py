@@ -40,11 +40,10 @@ from bench.databases import database
 from coldcraft.accounts.service import account_service
 from coldcraft.app import create_app
 from coldcraft.config import Settings
-from coldcraft.llm.models import ResolvedModel
+from coldcraft.llm.models import ResolvedModel, set_model_factory
 from coldcraft.llm.offline import respond
 from coldcraft.store.models import AIChatSession, Run
 from coldcraft.store.session import SessionMaker, unit_of_work
-from coldcraft.worker.runtime import set_model_factory
 
 BENCH_SKELETON: dict[str, Any] = {
     "subject": "Quick idea for %company|your team%",

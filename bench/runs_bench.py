@@ -38,6 +38,7 @@ from typing import Any
 import httpx
 import psycopg
 from dbos import DBOS
+from pydantic import BaseModel
 from pydantic_ai.messages import ModelMessage, ModelResponse
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 from sqlalchemy import func, select
@@ -47,11 +48,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coldcraft.accounts.service import account_service
 from coldcraft.app import create_app
 from coldcraft.config import Settings
-from coldcraft.examples.inputs import WriterBase
-from coldcraft.llm.framework_agent import SequenceContext
-from coldcraft.llm.models import ResolvedModel
+from coldcraft.llm.models import ResolvedModel, Role, set_model_factory
 from coldcraft.llm.offline import respond
+from coldcraft.llm.usage import Usage
 from coldcraft.llm.writer_agent import write_email
+from coldcraft.runs.kinds import Item, ItemOutcome, RunEnv, RunKind, RunQueue
 from coldcraft.runs.service import run_service
 from coldcraft.skeletons.judge import JudgeContext
 from coldcraft.skeletons.schema import CampaignInfo, Lead, Sender, Skeleton
@@ -59,8 +60,8 @@ from coldcraft.skeletons.seed import SEED_SKELETON as SEED
 from coldcraft.store.migrate import upgrade_async
 from coldcraft.store.models import AIChatSession, Run, User
 from coldcraft.store.session import SessionMaker, unit_of_work
-from coldcraft.worker.registry import Item, ItemOutcome, RunKind, Usage, register_run_kind
-from coldcraft.worker.runtime import Role, RunEnv, set_model_factory
+from coldcraft.worker.kinds import add_run_kind
+from coldcraft.writing.inputs import WriterContext
 
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 IN_FLIGHT = 50
@@ -106,31 +107,47 @@ class Provider:
 BENCH_KIND = "bench-writer"
 
 
-@register_run_kind(BENCH_KIND)
-class BenchWriter(RunKind[WriterBase]):
+class BenchParams(BaseModel):
+    leads: int
+
+
+class BenchResult(BaseModel):
+    subject: str
+
+
+class BenchWriter(RunKind[WriterContext, BenchParams]):
     """generate-examples' writer call per lead, without the session write-back (whose
     read-modify-write of one JSON list is sized for the API's 50 leads, not 1,000)."""
 
-    async def items(self, session: AsyncSession, run: Run) -> list[Item]:
-        return [Item(f"lead-{i}", {"i": i}) for i in range(int(run.params["leads"]))]
+    name = BENCH_KIND
+    params_model = BenchParams
 
-    async def prepare(self, env: RunEnv, session: AsyncSession, run: Run) -> WriterBase:
-        return WriterBase(
+    async def items(self, session: AsyncSession, run: Run) -> list[Item]:
+        return [Item(f"lead-{i}", {"i": i}) for i in range(self.params(run).leads)]
+
+    async def prepare(self, env: RunEnv, session: AsyncSession, run: Run) -> WriterContext:
+        return WriterContext(
             skeleton=Skeleton.model_validate(SKELETON),
             sender=Sender(first_name="Sam"),
             campaign=CampaignInfo(),
             campaign_name="bench",
-            sequence=SequenceContext(),
             workspace_context=None,
             judge=JudgeContext(),
+            position=0,
+            total_nodes=1,
+            earlier=(),
         )
 
-    async def process(self, env: RunEnv, prepared: WriterBase, item: Item) -> ItemOutcome:
+    async def process(self, env: RunEnv, prepared: WriterContext, item: Item) -> ItemOutcome:
         i = item.data["i"]
         lead = Lead(first_name=f"Lead{i}", company=f"Company {i}", position="Head of Ops")
-        written = await write_email(prepared.input_for(lead), model=env.model("writer"))
-        usage = Usage(written.usage.input_tokens, written.usage.output_tokens, 1, 0.0)
-        return ItemOutcome(ok=written.passed, result={"subject": written.subject}, usage=usage)
+        written = await write_email(prepared.request(lead), model=env.model("writer"))
+        usage = Usage(written.usage.input_tokens, written.usage.output_tokens, requests=1)
+        result = BenchResult(subject=written.subject)
+        return ItemOutcome(ok=written.passed, result=result, usage=usage)
+
+
+add_run_kind(BenchWriter())
 
 
 # --- databases ----------------------------------------------------------------------------
@@ -178,13 +195,18 @@ async def new_user(sm: SessionMaker) -> tuple[User, str]:
 
 
 async def one_run(
-    sm: SessionMaker, settings: Settings, user: User, leads: int
+    queue: RunQueue, sm: SessionMaker, settings: Settings, user: User, leads: int
 ) -> tuple[float, float]:
     """Seconds from starting the run to its end, and this process's CPU seconds meanwhile."""
     t0, cpu0 = time.perf_counter(), time.process_time()
     async with unit_of_work(sm) as session:
         started = await run_service.start_run(
-            session, user=user, kind=BENCH_KIND, settings=settings, params={"leads": leads}
+            session,
+            queue,
+            user=user,
+            kind=BENCH_KIND,
+            settings=settings,
+            params=BenchParams(leads=leads),
         )
     while True:
         async with unit_of_work(sm) as session:
@@ -197,10 +219,12 @@ async def one_run(
         await asyncio.sleep(0.25)
 
 
-async def latency_run(sm: SessionMaker, settings: Settings, user: User, leads: int) -> None:
+async def latency_run(
+    queue: RunQueue, sm: SessionMaker, settings: Settings, user: User, leads: int
+) -> None:
     provider = Provider(latency=LATENCY_SECONDS)
     set_model_factory(provider.resolved)
-    seconds, cpu = await one_run(sm, settings, user, leads)
+    seconds, cpu = await one_run(queue, sm, settings, user, leads)
     ideal = math.ceil(leads / IN_FLIGHT) * LATENCY_SECONDS
     verdict = "OK" if seconds <= TARGET_FACTOR * ideal else "MISSED"
     print(
@@ -210,10 +234,12 @@ async def latency_run(sm: SessionMaker, settings: Settings, user: User, leads: i
     )
 
 
-async def throughput_run(sm: SessionMaker, settings: Settings, user: User, leads: int) -> None:
+async def throughput_run(
+    queue: RunQueue, sm: SessionMaker, settings: Settings, user: User, leads: int
+) -> None:
     provider = Provider(latency=0.0)
     set_model_factory(provider.resolved)
-    seconds, cpu = await one_run(sm, settings, user, leads)
+    seconds, cpu = await one_run(queue, sm, settings, user, leads)
     rate = leads / seconds
     verdict = "OK" if rate >= 200 else "MISSED"
     print(
@@ -304,15 +330,18 @@ async def bench_runs(url: str, tmp: Path, args: argparse.Namespace) -> None:
     async with app.router.lifespan_context(app):
         sm: SessionMaker = app.state.sessionmaker
         settings: Settings = app.state.settings
+        queue: RunQueue = app.state.run_engine
         user, _key = await new_user(sm)
         try:
             set_model_factory(Provider().resolved)
-            await one_run(sm, settings, user, IN_FLIGHT)  # warm-up: queues polled, code loaded
+            await one_run(
+                queue, sm, settings, user, IN_FLIGHT
+            )  # warm-up: queues polled, code loaded
             if "latency" in args.parts:
-                await latency_run(sm, settings, user, args.leads)
+                await latency_run(queue, sm, settings, user, args.leads)
             if "throughput" in args.parts:
                 for _ in range(args.repeat):
-                    await throughput_run(sm, settings, user, args.leads)
+                    await throughput_run(queue, sm, settings, user, args.leads)
         finally:
             set_model_factory(None)
 

@@ -20,10 +20,12 @@ from sqlalchemy.engine import URL, make_url
 
 from coldcraft.app import create_app
 from coldcraft.config import Settings
+from coldcraft.runs.kinds import RunQueue
 from coldcraft.store.base import Base
 from coldcraft.store.migrate import upgrade
 from coldcraft.store.session import SessionMaker
 from tests.fixtures.factories import Account, create_account
+from tests.worker import kinds  # noqa: F401  (the test echo kind, known to every engine)
 
 POSTGRES_URL = os.environ.get("COLDCRAFT_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -87,6 +89,13 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         yield application
+
+
+@pytest.fixture
+def run_queue(app: FastAPI) -> RunQueue:
+    """Where runs started directly through `run_service` are enqueued: the app's engine."""
+    queue: RunQueue = app.state.run_engine
+    return queue
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ from pydantic_ai.messages import ModelMessage, ModelResponse
 from pydantic_ai.models.function import AgentInfo
 
 from coldcraft.config import Settings
-from coldcraft.llm.models import ResolvedModel
-from coldcraft.worker.runtime import set_model_factory
+from coldcraft.llm.models import ResolvedModel, set_model_factory
 from tests.llm.scripted import resolved
 
 models.ALLOW_MODEL_REQUESTS = False

@@ -12,8 +12,9 @@ import pytest
 from pydantic_ai.messages import ModelMessage, ModelResponse
 from pydantic_ai.models.function import AgentInfo
 
-from coldcraft.chat.context import available_var_names, sequence_context
+from coldcraft.chat.turn_context import available_var_names, sequence_context
 from coldcraft.llm.context import read_section
+from coldcraft.sequences.position import Touches
 from coldcraft.skeletons.schema import Lead
 from coldcraft.store.models import SequenceNode
 from tests.fixtures.campaigns import create_sender
@@ -132,9 +133,10 @@ def test_a_client_variable_list_is_used_when_it_names_real_fields(
 
 def test_sequence_context_ignores_malformed_client_values() -> None:
     nodes = [_node("email"), _node("delay"), _node("ai"), _node("end")]
-    touches = [(n, {"type": n.type}) for n in nodes if n.type in ("email", "ai")]
+    touches = Touches.of(nodes)
+    contents = [{"type": n.type} for n in touches.nodes]
     given = {"position": "two", "total_nodes": -1, "prior_nodes": "x"}
-    context = sequence_context(given, touches, nodes[2])
+    context = sequence_context(given, touches, contents, nodes[2].id)
     assert (context.position, context.total_nodes) == (1, 2)
     assert context.prior_nodes == [{"type": "email"}]
 

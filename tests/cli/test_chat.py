@@ -6,7 +6,7 @@ import json
 import uuid
 from pathlib import Path
 
-from coldcraft.runs.service import run_service
+from coldcraft.runs.claims import chat_claims
 from coldcraft.store.session import SessionMaker, unit_of_work
 from tests.cli.conftest import (
     BRIEF,
@@ -117,8 +117,11 @@ async def test_update_drafts_and_examples(cli: Invoke, tmp_path: Path) -> None:
 async def test_a_busy_session_is_409_session_busy(cli: Invoke, sessionmaker: SessionMaker) -> None:
     campaign_id, node_id, session_id = await session_with_skeleton(cli)
     async with unit_of_work(sessionmaker) as session:  # a chat turn in flight (no run)
-        await run_service.claim_session(
-            session, chat_session_id=uuid.UUID(session_id), task_status="chat_processing"
+        await chat_claims.claim(
+            session,
+            chat_id=uuid.UUID(session_id),
+            task_status="chat_processing",
+            lease_seconds=900,
         )
     result = await cli("chat", "send", campaign_id, "--node", node_id, "Again", "-F", "table")
     assert result.exit_code == 1

@@ -30,11 +30,10 @@ from sqlalchemy import select
 
 from coldcraft.config import Settings
 from coldcraft.llm.context import read_section
-from coldcraft.llm.models import ResolvedModel, resolve_model
+from coldcraft.llm.models import ResolvedModel, Role, resolve_model, set_model_factory
 from coldcraft.store.models import CampaignProspectMessage, Run, RunItem
 from coldcraft.store.session import SessionMaker, unit_of_work
 from coldcraft.worker.config import CHUNK_WORKFLOW, FINISH_WORKFLOW
-from coldcraft.worker.runtime import Role, set_model_factory
 from tests.fixtures.factories import Account
 from tests.fixtures.messages import OutboxCampaign, list_prospects, outbox_campaign
 from tests.fixtures.runs import wait_for_finisher, wait_for_run

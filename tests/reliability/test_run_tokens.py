@@ -2,7 +2,8 @@
 
 A run token reads one run (GET run, its stream) and nothing else. The routes are read from
 the app: a route accepts a run token when its dependencies include `get_readable_run`; every
-other route needs an API key (`get_current_user`); `/healthz` is the only public one. Over
+other route needs an API key (`get_current_user`, or `get_detached_user` where the service
+owns its transactions); `/healthz` is the only public one. Over
 those routes, with the token as `Authorization: Bearer` and as `?token=`:
 
 - another run's token (same account, other account) -> 404 `Run not found`, no row changed;
@@ -26,7 +27,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from coldcraft.api.deps import get_current_user
+from coldcraft.api.deps import get_current_user, get_detached_user
 from coldcraft.api.router import api_router
 from coldcraft.config import Settings
 from coldcraft.runs.deps import get_readable_run
@@ -80,7 +81,7 @@ def routes_by_auth(routes: Any) -> dict[str, list[tuple[str, str]]]:
             continue
         calls = set(_dependencies(route.dependant))
         auth = "token" if get_readable_run in calls else "key"
-        auth = auth if {get_readable_run, get_current_user} & calls else "public"
+        auth = auth if {get_readable_run, get_current_user, get_detached_user} & calls else "public"
         found[auth].extend((m, context.path or "") for m in sorted(context.methods or ()))
     return found
 

@@ -9,11 +9,12 @@ import pytest
 from fastapi import FastAPI
 
 from coldcraft.config import Settings
+from coldcraft.runs.kinds import RunQueue
 from coldcraft.runs.service import run_service
 from coldcraft.store.session import SessionMaker, unit_of_work
 from tests.fixtures.factories import Account
 from tests.fixtures.runs import create_chat_session, wait_for_run
-from tests.worker.kinds import ECHO
+from tests.worker.kinds import ECHO, EchoParams
 
 
 @pytest.fixture
@@ -25,18 +26,23 @@ async def chat(
 
 @pytest.fixture
 async def finished_run(
-    sessionmaker: SessionMaker, account: Account, settings: Settings, chat: dict[str, Any]
+    sessionmaker: SessionMaker,
+    account: Account,
+    settings: Settings,
+    chat: dict[str, Any],
+    run_queue: RunQueue,
 ) -> dict[str, str]:
     """A completed echo run of `account` on `chat`: {"id", "token"}."""
     async with unit_of_work(sessionmaker) as session:
         started = await run_service.start_run(
             session,
+            run_queue,
             user=account.user,
             kind=ECHO,
             settings=settings,
-            session_id=uuid.UUID(chat["id"]),
+            chat_id=uuid.UUID(chat["id"]),
             campaign_id=uuid.UUID(chat["campaign"]["id"]),
-            params={"items": ["a", "b"]},
+            params=EchoParams(items=["a", "b"]),
             claim="generating_examples",
         )
     await wait_for_run(sessionmaker, started.run_id)

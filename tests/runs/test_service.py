@@ -15,22 +15,25 @@ from sqlalchemy import update
 
 from coldcraft.config import Settings
 from coldcraft.errors import InternalError, SessionBusy
+from coldcraft.runs.claims import chat_claims
+from coldcraft.runs.kinds import ErrorInfo, RunQueue
 from coldcraft.runs.service import run_service
 from coldcraft.store.base import utcnow
 from coldcraft.store.models import AIChatSession, Run
 from coldcraft.store.session import SessionMaker, unit_of_work
 from tests.fixtures.factories import Account
 from tests.fixtures.runs import read_chat_session, read_run
-from tests.worker.kinds import ECHO
+from tests.worker.kinds import ECHO, EchoParams
 
 
 async def claim(sessionmaker: SessionMaker, chat: dict[str, Any], run_id: str | None) -> None:
     async with unit_of_work(sessionmaker) as session:
-        await run_service.claim_session(
+        await chat_claims.claim(
             session,
-            chat_session_id=uuid.UUID(chat["id"]),
+            chat_id=uuid.UUID(chat["id"]),
             task_status="chat_processing",
             run_id=run_id,
+            lease_seconds=Settings().claim_lease_seconds,
         )
 
 
@@ -97,18 +100,14 @@ async def test_release_only_frees_the_claim_of_its_holder(
     await claim(sessionmaker, chat, "run_a")
     session_id = uuid.UUID(chat["id"])
     async with unit_of_work(sessionmaker) as session:
-        assert not await run_service.release_session(
-            session, chat_session_id=session_id, run_id="run_b"
-        )
-        assert not await run_service.release_session(session, chat_session_id=session_id)
-        error = {"code": "upstream_error", "message": "boom"}
-        assert await run_service.release_session(
-            session, chat_session_id=session_id, run_id="run_a", error=error
-        )
+        assert not await chat_claims.release(session, chat_id=session_id, run_id="run_b")
+        assert not await chat_claims.release(session, chat_id=session_id)
+        error = ErrorInfo(code="upstream_error", message="boom")
+        assert await chat_claims.release(session, chat_id=session_id, run_id="run_a", error=error)
     row = await read_chat_session(sessionmaker, chat["id"])
     assert (row.task_status, row.task_run_id, row.task_claimed_at) == (None, None, None)
     assert row.last_run_id == "run_a"
-    assert row.last_error == {**error, "run_id": "run_a"}
+    assert row.last_error == {"code": "upstream_error", "message": "boom", "run_id": "run_a"}
 
 
 async def test_cancel_runs_cancels_a_sessions_active_runs_and_frees_it(
@@ -119,7 +118,7 @@ async def test_cancel_runs_cancels_a_sessions_active_runs_and_frees_it(
     done = await add_run(sessionmaker, account, "completed", session_id=session_id)
     await claim(sessionmaker, chat, active)
     async with unit_of_work(sessionmaker) as session:
-        assert await run_service.cancel_runs(session, session_id=session_id) == 1
+        assert await run_service.cancel_runs(session, chat_id=session_id) == 1
     cancelled, completed = await read_run(sessionmaker, active), await read_run(sessionmaker, done)
     assert cancelled is not None
     assert cancelled.status == "cancelled"
@@ -173,16 +172,18 @@ async def test_a_failed_enqueue_is_a_500_and_leaves_the_session_free(
     account: Account,
     chat: dict[str, Any],
     settings: Settings,
+    run_queue: RunQueue,
 ) -> None:
     with pytest.raises(InternalError):
         async with unit_of_work(sessionmaker) as session:
             await run_service.start_run(
                 session,
+                run_queue,
                 user=account.user,
                 kind=ECHO,
                 settings=settings,
-                session_id=uuid.UUID(chat["id"]),
-                params={"items": ["a"]},
+                chat_id=uuid.UUID(chat["id"]),
+                params=EchoParams(items=["a"]),
                 claim="generating_examples",
             )
     row = await read_chat_session(sessionmaker, chat["id"])

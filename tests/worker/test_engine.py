@@ -1,42 +1,51 @@
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
 import httpx
+from fastapi import FastAPI
 
 from coldcraft.config import Settings
 from coldcraft.runs.service import run_service
 from coldcraft.store.session import SessionMaker, unit_of_work
 from tests.fixtures.factories import Account
 from tests.fixtures.runs import create_chat_session, read_chat_session, wait_for_run
-from tests.worker.kinds import CALLS, ECHO
+from tests.worker.kinds import CALLS, ECHO, EchoParams
 
 
 async def start_echo(
+    app: FastAPI,
     sessionmaker: SessionMaker,
     account: Account,
     settings: Settings,
-    session_id: str | None,
-    **params: object,
+    chat_id: str | None,
+    **params: Any,
 ) -> str:
-    import uuid
-
     async with unit_of_work(sessionmaker) as session:
         started = await run_service.start_run(
             session,
+            app.state.run_engine,
             user=account.user,
             kind=ECHO,
             settings=settings,
-            session_id=uuid.UUID(session_id) if session_id else None,
-            params=dict(params),
-            claim="generating_examples" if session_id else None,
+            chat_id=uuid.UUID(chat_id) if chat_id else None,
+            params=EchoParams(**params),
+            claim="generating_examples" if chat_id else None,
         )
     return started.run_id
 
 
 async def test_a_run_processes_every_item_and_releases_the_claim(
-    api: httpx.AsyncClient, sessionmaker: SessionMaker, account: Account, settings: Settings
+    app: FastAPI,
+    api: httpx.AsyncClient,
+    sessionmaker: SessionMaker,
+    account: Account,
+    settings: Settings,
 ) -> None:
     chat = await create_chat_session(api, sessionmaker, account)
-    run_id = await start_echo(sessionmaker, account, settings, chat["id"], items=["a", "b", "c"])
+    items = ["a", "b", "c"]
+    run_id = await start_echo(app, sessionmaker, account, settings, chat["id"], items=items)
     run = await wait_for_run(sessionmaker, run_id)
     assert run.status == "completed"
     assert (run.progress_total, run.progress_done, run.progress_failed) == (3, 3, 0)

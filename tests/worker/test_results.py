@@ -9,7 +9,7 @@ from sqlalchemy import event
 from coldcraft.config import Settings
 from coldcraft.store.models import Run
 from coldcraft.store.session import SessionMaker, unit_of_work
-from coldcraft.worker.registry import get_run_kind
+from coldcraft.worker.kinds import run_kinds
 from coldcraft.worker.results import ResultWriter
 from coldcraft.worker.runtime import Runtime
 from tests.fixtures.factories import Account
@@ -22,7 +22,8 @@ async def test_chunks_finding_the_cancel_flag_stale_together_share_one_read(
     run = Run(id=uuid.uuid4().hex, user_id=account.user.id, kind=ECHO, status="running")
     async with unit_of_work(sessionmaker) as session:
         session.add(run)
-    writer = ResultWriter(Runtime(settings, sessionmaker), run, get_run_kind(ECHO))
+    runtime = Runtime(settings, sessionmaker, run_kinds())
+    writer = ResultWriter(runtime, run, runtime.kinds.get(ECHO))
     engine = sessionmaker.kw["bind"].sync_engine
     reads: list[str] = []
 
@@ -46,6 +47,7 @@ async def test_a_cancel_requested_meanwhile_is_seen_by_every_waiting_chunk(
     run.cancel_requested = True
     async with unit_of_work(sessionmaker) as session:
         session.add(run)
-    writer = ResultWriter(Runtime(settings, sessionmaker), run, get_run_kind(ECHO))
+    runtime = Runtime(settings, sessionmaker, run_kinds())
+    writer = ResultWriter(runtime, run, runtime.kinds.get(ECHO))
     stops = await asyncio.gather(*(writer.should_stop() for _ in range(5)))
     assert stops == [True] * 5

@@ -85,7 +85,7 @@ async def test_a_run_whose_workflow_ended_early_is_failed_and_frees_its_session(
     settings: Settings,
     chat: dict[str, Any],
 ) -> None:
-    run_id = await start_echo(sessionmaker, account, settings, chat["id"], items=["a"])
+    run_id = await start_echo(app, sessionmaker, account, settings, chat["id"], items=["a"])
     await wait_for_run(sessionmaker, run_id)
     client = app.state.run_engine.client
 
@@ -133,7 +133,7 @@ async def test_a_live_claim_is_left_alone(
     chat: dict[str, Any],
 ) -> None:
     run_id = await start_echo(
-        sessionmaker, account, settings, chat["id"], items=["a", "b"], delay=0.5
+        app, sessionmaker, account, settings, chat["id"], items=["a", "b"], delay=0.5
     )
     report = await sweep(app)
     assert chat["id"] not in report.released

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import secrets
 import time
+import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,6 +41,10 @@ def normalise_email(email: str) -> str:
 class AccountService:
     def __init__(self) -> None:
         self._verified: dict[str, tuple[float, User]] = {}
+
+    async def get_user(self, session: AsyncSession, user_id: uuid.UUID) -> User | None:
+        """An account by id (a primary-key read, usually from the identity map)."""
+        return await UserRepository(session).get(user_id)
 
     async def get_or_create_user(self, session: AsyncSession, *, email: str) -> User:
         users = UserRepository(session)

@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coldcraft.accounts.service import account_service
 from coldcraft.config import Settings
 from coldcraft.errors import Unauthorized
+from coldcraft.runs.kinds import RunQueue
 from coldcraft.store.models import User
-from coldcraft.store.session import SessionMaker
+from coldcraft.store.session import SessionMaker, commit, discard_hooks, unit_of_work
 
 bearer_scheme = HTTPBearer(auto_error=False, description="API key: `Bearer pk_live_...`")
 
@@ -28,8 +29,15 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
+def get_run_queue(request: Request) -> RunQueue:
+    """Where runs started by this request are enqueued: this process's run engine."""
+    queue: RunQueue = request.app.state.run_engine
+    return queue
+
+
 async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """The request's unit of work: committed after the endpoint returns, before the reply."""
+    """The request's unit of work: committed after the endpoint returns, before the reply
+    (then its after-commit hooks run, e.g. a run's enqueue on SQLite)."""
     async with get_sessionmaker(request)() as session:
         if request.method == "GET" and session.get_bind().dialect.name == "postgresql":
             # A read needs no transaction of its own (each statement sees committed data,
@@ -37,8 +45,9 @@ async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
             await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         try:
             yield session
-            await session.commit()
+            await commit(session)
         except BaseException:
+            discard_hooks(session)
             await session.rollback()
             raise
 
@@ -46,10 +55,25 @@ async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
 DBSession = Annotated[AsyncSession, Depends(get_db_session, scope="function")]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 Sessions = Annotated[SessionMaker, Depends(get_sessionmaker)]
+Queue = Annotated[RunQueue, Depends(get_run_queue)]
 BearerToken = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
 
 
 async def get_current_user(session: DBSession, credentials: BearerToken) -> User:
+    return await _authenticate(session, credentials)
+
+
+async def get_detached_user(request: Request, credentials: BearerToken) -> User:
+    """The caller, read in a short transaction of its own, over before the endpoint runs:
+    for endpoints whose service opens its own units of work around a model call (the
+    synchronous chat turn), so no request transaction stays open across it."""
+    async with unit_of_work(get_sessionmaker(request)) as session:
+        return await _authenticate(session, credentials)
+
+
+async def _authenticate(
+    session: AsyncSession, credentials: HTTPAuthorizationCredentials | None
+) -> User:
     if credentials is None:
         raise Unauthorized("Missing API key: send 'Authorization: Bearer <api key>'")
     user = await account_service.authenticate(session, credentials.credentials)
@@ -59,3 +83,4 @@ async def get_current_user(session: DBSession, credentials: BearerToken) -> User
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
+DetachedUser = Annotated[User, Depends(get_detached_user)]

@@ -7,12 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from coldcraft.api.deps import AppSettings, CurrentUser, DBSession, Sessions
+from coldcraft.api.deps import AppSettings, CurrentUser, DBSession, DetachedUser, Queue, Sessions
 from coldcraft.api.responses import errors
 from coldcraft.chat.schemas import (
     GenerateContentRequest,
     GenerateContentResponse,
-    RunStarted,
     SessionCreate,
     SessionList,
     SessionOut,
@@ -23,6 +22,7 @@ from coldcraft.chat.schemas import (
 )
 from coldcraft.chat.service import chat_service
 from coldcraft.chat.turns import turn_service
+from coldcraft.runs.schemas import StartRunResponse
 
 router = APIRouter(prefix="/api", tags=["chat"])
 
@@ -38,15 +38,14 @@ SESSION = SESSIONS + "/{session_id}"
 async def generate_content(
     campaign_id: uuid.UUID,
     body: GenerateContentRequest,
-    session: DBSession,
-    user: CurrentUser,
+    user: DetachedUser,
     settings: AppSettings,
     sessions: Sessions,
 ) -> GenerateContentResponse:
     """Run one framework-chat turn synchronously on the node's session (created lazily).
     409 `Session is busy (...)` while another turn or example run holds the session."""
     return await turn_service.generate_content(
-        session, user, campaign_id, body, sessions=sessions, settings=settings
+        user, campaign_id, body, sessions=sessions, settings=settings
     )
 
 
@@ -110,16 +109,19 @@ async def delete_session(session_id: uuid.UUID, session: DBSession, user: Curren
 @router.post(
     SESSION + "/turn",
     status_code=202,
-    response_model=RunStarted,
+    response_model=StartRunResponse,
     responses=errors(400, 401, 404, 409, 413),
 )
 async def start_turn(
     session_id: uuid.UUID,
     body: TurnRequest,
     session: DBSession,
+    queue: Queue,
     user: CurrentUser,
     settings: AppSettings,
-) -> RunStarted:
+) -> StartRunResponse:
     """The asynchronous turn: poll GET /api/runs/{runId}, then the session."""
-    started = await turn_service.start_turn(session, user, session_id, body, settings=settings)
-    return RunStarted(runId=started.run_id, publicAccessToken=started.public_access_token)
+    started = await turn_service.start_turn(
+        session, queue, user, session_id, body, settings=settings
+    )
+    return StartRunResponse.of(started)

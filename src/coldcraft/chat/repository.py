@@ -8,7 +8,7 @@ from sqlalchemy import RowMapping, bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
-from coldcraft.store.models import AIChatSession, User
+from coldcraft.store.models import AIChatSession
 from coldcraft.store.repository import Repository
 
 # The row clients poll, as plain columns. Built once: no statement building, cache-key
@@ -90,11 +90,6 @@ class ChatSessionRepository(Repository[AIChatSession]):
         ).where(AIChatSession.user_id == user_id, AIChatSession.campaign_id == campaign_id)
         rows = (await self.session.execute(stmt)).all()
         return {row[0]: (row[1], row[2]) for row in rows}
-
-    async def owner(self, user_id: uuid.UUID) -> User | None:
-        """The session's owner (a primary-key read, usually from the identity map)."""
-        user: User | None = await self.session.get(User, user_id)
-        return user
 
     async def delete_by_id(self, session_id: uuid.UUID) -> None:
         await self.session.execute(delete(AIChatSession).where(AIChatSession.id == session_id))

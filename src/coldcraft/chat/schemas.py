@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from coldcraft.prospects.schemas import check_custom_fields
 from coldcraft.skeletons.schema import CustomValue, Lead, Skeleton
+from coldcraft.writing.outcomes import WrittenResult
 
 MAX_MESSAGE_CHARS = 8000
 MAX_SAMPLE_LEADS = 20
@@ -75,6 +76,21 @@ class GenerateContentResponse(BaseModel):
     skeleton_updated: bool
 
 
+class ExampleLead(BaseModel):
+    """Who an example was written for: its `lead_id` (see examples/leads.py) and the lead
+    object as the request gave it."""
+
+    lead_id: str | None = None
+    lead: Lead | None = None
+
+
+class GeneratedExample(WrittenResult, ExampleLead):
+    """One sample email on a chat session (`generated_examples`): the typed contract the
+    examples run writes and the outbox reads. Extra keys a client PATCHed in are kept."""
+
+    model_config = ConfigDict(extra="allow")
+
+
 class SessionCreate(_Request):
     campaign_id: uuid.UUID
     node_id: uuid.UUID
@@ -127,8 +143,3 @@ class SessionList(BaseModel):
 
 class Success(BaseModel):
     success: bool = True
-
-
-class RunStarted(BaseModel):
-    runId: str
-    publicAccessToken: str

@@ -8,12 +8,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldcraft.campaigns.service import campaign_service
-from coldcraft.chat.context import judge_context_for
 from coldcraft.chat.repository import ChatSessionRepository
-from coldcraft.chat.schemas import SessionCreate, SessionUpdate
+from coldcraft.chat.schemas import GeneratedExample, SessionCreate, SessionUpdate
+from coldcraft.chat.turn_context import judge_context_for
 from coldcraft.config import Settings
 from coldcraft.errors import InvalidRequest, NotFound, SessionBusy
 from coldcraft.runs.service import run_service
@@ -90,6 +91,12 @@ class ChatService:
             raise NotFound("Chat session not found")
         return chat
 
+    async def find_owned(
+        self, session: AsyncSession, user: User, chat_id: uuid.UUID
+    ) -> AIChatSession | None:
+        """The user's chat session, or None (callers choose their own 404 message)."""
+        return await ChatSessionRepository(session).get_owned(user.id, chat_id)
+
     async def read_session(
         self, session: AsyncSession, user: User, session_id: uuid.UUID
     ) -> dict[str, Any]:
@@ -121,6 +128,53 @@ class ChatService:
         await session.flush()
         return chat
 
+    # --- examples (written by the generate-email-examples run, read by the outbox) ---------
+
+    async def for_run(
+        self, session: AsyncSession, chat_id: uuid.UUID | None
+    ) -> AIChatSession | None:
+        """A run's chat session as committed now (no lock: a read before the model call)."""
+        if chat_id is None:
+            return None
+        return await ChatSessionRepository(session).get_fresh(chat_id, lock=False)
+
+    def examples_of(self, chat: AIChatSession) -> list[GeneratedExample]:
+        """The session's examples that have the example shape (a client may PATCH anything
+        into the list; what does not validate is no example and is skipped)."""
+        examples = []
+        for raw in chat.generated_examples or []:
+            try:
+                examples.append(GeneratedExample.model_validate(raw))
+            except ValidationError:
+                continue
+        return examples
+
+    async def record_examples(
+        self,
+        session: AsyncSession,
+        chat_id: uuid.UUID,
+        *,
+        run_id: str,
+        lead_ids: list[str],
+        written: list[GeneratedExample],
+        replace: bool,
+    ) -> bool:
+        """Set the session's examples to the earlier ones (none when `replace`; else all but
+        this run's leads) followed by `written` in `lead_ids` order, if the run still holds
+        the session (False: deleted, or moved on)."""
+        chat = await ChatSessionRepository(session).get_fresh(chat_id)
+        if chat is None or chat.task_run_id != run_id:
+            return False
+        mine = set(lead_ids)
+        earlier = (
+            [] if replace else [e for e in chat.generated_examples or [] if _lead_id(e) not in mine]
+        )
+        order = {key: i for i, key in enumerate(lead_ids)}
+        ours = sorted(written, key=lambda e: order.get(str(e.lead_id), len(order)))
+        dumped = [e.model_dump(mode="json", exclude_unset=True) for e in ours]
+        chat.generated_examples = [*earlier, *dumped]
+        return True
+
     async def delete_session(
         self, session: AsyncSession, user: User, session_id: uuid.UUID
     ) -> None:
@@ -128,7 +182,7 @@ class ChatService:
         chat = await self.get_session(session, user, session_id)
         campaign = await campaign_service.get_owned(session, user, chat.campaign_id)
         campaign_service.require_draft(campaign, action="delete a chat session")
-        await run_service.cancel_runs(session, session_id=chat.id)
+        await run_service.cancel_runs(session, chat_id=chat.id)
         await ChatSessionRepository(session).delete_by_id(chat.id)
 
     async def _ai_node(
@@ -187,6 +241,10 @@ class ChatService:
         if not passed(issues):
             raise InvalidRequest(_judge_summary(issues), details=_issue_details(issues))
         accept_skeleton(chat, skeleton)
+
+
+def _lead_id(example: Any) -> Any:
+    return example.get("lead_id") if isinstance(example, dict) else None
 
 
 def _judge_summary(issues: list[Issue]) -> str:

@@ -4,7 +4,7 @@ import uuid
 
 from fastapi import APIRouter, status
 
-from coldcraft.api.deps import AppSettings, CurrentUser, DBSession
+from coldcraft.api.deps import AppSettings, CurrentUser, DBSession, Queue
 from coldcraft.api.responses import errors
 from coldcraft.examples.schemas import GenerateExamplesRequest
 from coldcraft.examples.service import examples_service
@@ -26,12 +26,15 @@ async def generate_examples(
     body: GenerateExamplesRequest,
     user: CurrentUser,
     session: DBSession,
+    queue: Queue,
     settings: AppSettings,
 ) -> StartRunResponse:
     """Start a `generate-email-examples` run: one sample email per lead, written onto the
     session's `generated_examples` as each completes. Poll the session until `task_status`
     is null, or follow the run (`GET /api/runs/{runId}`, `/stream`)."""
-    started = await examples_service.generate(session, user, session_id, body, settings=settings)
+    started = await examples_service.generate(
+        session, queue, user, session_id, body, settings=settings
+    )
     return StartRunResponse.of(started)
 
 
@@ -47,10 +50,11 @@ async def generate_examples_in_campaign(
     body: GenerateExamplesRequest,
     user: CurrentUser,
     session: DBSession,
+    queue: Queue,
     settings: AppSettings,
 ) -> StartRunResponse:
     """The same, addressed through the campaign (404 if the session is not in it)."""
     started = await examples_service.generate(
-        session, user, session_id, body, settings=settings, campaign_id=campaign_id
+        session, queue, user, session_id, body, settings=settings, campaign_id=campaign_id
     )
     return StartRunResponse.of(started)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
@@ -64,8 +64,3 @@ class GenerateExamplesRequest(BaseModel):
     leads: list[LeadIn] = Field(min_length=1, max_length=MAX_LEADS)
     sequence_context: SequenceContextIn | None = Field(default=None, alias="sequenceContext")
     is_first_batch: bool | None = Field(default=None, alias="isFirstBatch")
-
-    def sequence_params(self) -> dict[str, Any] | None:
-        if self.sequence_context is None:
-            return None
-        return self.sequence_context.model_dump(exclude_none=True)

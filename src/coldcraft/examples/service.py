@@ -6,14 +6,16 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldcraft.campaigns.service import campaign_service
+from coldcraft.campaigns.access import get_owned, require_draft
+from coldcraft.chat.service import chat_service
 from coldcraft.config import Settings
 from coldcraft.errors import InvalidRequest, NoFramework, NotFound
 from coldcraft.examples.leads import duplicate_errors, lead_id, lead_object
-from coldcraft.examples.repository import ExampleSessionRepository
 from coldcraft.examples.schemas import GenerateExamplesRequest
-from coldcraft.examples.tasks import KIND
+from coldcraft.examples.tasks import ExamplesParams, GenerateExamples
+from coldcraft.runs.kinds import RunQueue
 from coldcraft.runs.service import StartedRun, run_service
+from coldcraft.skeletons.schema import Lead
 from coldcraft.store.models import AIChatSession, User
 
 SESSION_NOT_FOUND = "Session not found"
@@ -24,8 +26,9 @@ class ExamplesService:
     async def generate(
         self,
         session: AsyncSession,
+        queue: RunQueue,
         user: User,
-        session_id: uuid.UUID,
+        chat_id: uuid.UUID,
         body: GenerateExamplesRequest,
         *,
         settings: Settings,
@@ -35,29 +38,30 @@ class ExamplesService:
         -> campaign draft -> skeleton present -> claim -> run recorded and enqueued."""
         ids = [lead_id(lead) for lead in body.leads]
         self._check_distinct(ids)
-        chat = await self._owned_session(session, user, session_id, campaign_id)
-        campaign = await campaign_service.get_owned(session, user, chat.campaign_id)
-        campaign_service.require_draft(campaign, action="generate examples")
+        chat = await self._owned_chat(session, user, chat_id, campaign_id)
+        campaign = await get_owned(session, user, chat.campaign_id)
+        require_draft(campaign, action="generate examples")
         if not chat.skeleton:
             raise NoFramework()
         replace = body.is_first_batch
         if replace is None:
             replace = not chat.generated_examples
-        params = {
-            "leads": [lead_object(lead) for lead in body.leads],
-            "lead_ids": ids,
-            "replace": replace,
-            "sequence_context": body.sequence_params(),
-        }
+        params = ExamplesParams(
+            leads=[Lead.model_validate(lead_object(lead)) for lead in body.leads],
+            lead_ids=ids,
+            replace=replace,
+            sequence_context=body.sequence_context,
+        )
         return await run_service.start_run(
             session,
+            queue,
             user=user,
-            kind=KIND,
+            kind=GenerateExamples.name,
+            params=params,
             settings=settings,
             campaign_id=chat.campaign_id,
-            session_id=chat.id,
+            chat_id=chat.id,
             node_id=chat.node_id,
-            params=params,
             claim=CLAIM,
         )
 
@@ -67,14 +71,14 @@ class ExamplesService:
             first = details[0]
             raise InvalidRequest(f"{first['field']}: {first['message']}", details=details)
 
-    async def _owned_session(
+    async def _owned_chat(
         self,
         session: AsyncSession,
         user: User,
-        session_id: uuid.UUID,
+        chat_id: uuid.UUID,
         campaign_id: uuid.UUID | None,
     ) -> AIChatSession:
-        chat = await ExampleSessionRepository(session).get_owned(user.id, session_id)
+        chat = await chat_service.find_owned(session, user, chat_id)
         if chat is None or (campaign_id is not None and chat.campaign_id != campaign_id):
             raise NotFound(SESSION_NOT_FOUND)
         return chat

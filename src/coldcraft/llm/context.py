@@ -1,4 +1,6 @@
-"""Data sections in prompts: JSON inside a tag, with every tag-like character neutralised.
+"""What prompts are made of: data sections, and the sequence context both agents share.
+
+Data sections: JSON inside a tag, with every tag-like character neutralised.
 
 Anything that is data rather than instructions (leads, workspace context, skeletons, prior
 emails) goes into the prompt as `<tag>\\n{json}\\n</tag>`. `<`, `>` and `&` inside the JSON are
@@ -10,9 +12,30 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
+from coldcraft.skeletons.judge import JudgeContext
 from coldcraft.skeletons.schema import Lead, Sender, Skeleton
+
+
+@dataclass
+class SequenceContext:
+    """Where an email sits among the sequence's message nodes, and what the earlier ones
+    said (`{type, subject, body}`, as this lead received them when known)."""
+
+    position: int = 0
+    total_nodes: int = 1
+    prior_nodes: list[dict[str, Any]] = field(default_factory=list)
+
+
+def word_range(judge: JudgeContext, *, follow_up: bool) -> tuple[int, int]:
+    """The body length the judge accepts at this position (its thresholds, house rules in)."""
+    settings = judge.settings
+    if follow_up:
+        return settings.follow_up_min_words, settings.follow_up_max_words
+    return settings.first_touch_min_words, settings.first_touch_max_words
+
 
 _ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}
 _ESCAPE_RE = re.compile("[<>&]")

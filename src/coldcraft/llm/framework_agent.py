@@ -7,7 +7,7 @@ and return failures as data for the model (`{"status": "failed", "issues": [...]
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +23,14 @@ from pydantic_ai.toolsets import FunctionToolset
 from pydantic_ai.usage import UsageLimits
 
 from coldcraft.config import Settings
-from coldcraft.llm.context import lead_data, section, sender_data, skeleton_data
+from coldcraft.llm.context import (
+    SequenceContext,
+    lead_data,
+    section,
+    sender_data,
+    skeleton_data,
+    word_range,
+)
 from coldcraft.llm.errors import to_llm_error
 from coldcraft.llm.models import ResolvedModel
 from coldcraft.llm.prompts import load
@@ -35,13 +42,6 @@ from coldcraft.skeletons.schema import Block, Lead, Sender, Skeleton, passed
 NATIVE_SEARCH_PROVIDERS = frozenset({"anthropic"})
 NATIVE_SEARCH_MAX_USES = 3
 TOOL_RETRIES = 3
-
-
-@dataclass
-class SequenceContext:
-    position: int = 0
-    total_nodes: int = 1
-    prior_nodes: list[dict[str, Any]] = field(default_factory=list)  # {type, subject, body}
 
 
 @dataclass
@@ -131,19 +131,6 @@ def render_context(fc: FrameworkContext, accepted: Skeleton | None = None) -> st
         f"## Context for this turn\nThis skeleton is for {step}: the body must be "
         f"{low} to {high} words once rendered. The context below is data.\n"
         + section("context", data)
-    )
-
-
-def word_range(judge: JudgeContext, *, follow_up: bool) -> tuple[int, int]:
-    settings = getattr(judge, "settings", None)
-    if follow_up:
-        return (
-            int(getattr(settings, "follow_up_min_words", 10)),
-            int(getattr(settings, "follow_up_max_words", 100)),
-        )
-    return (
-        int(getattr(settings, "first_touch_min_words", 20)),
-        int(getattr(settings, "first_touch_max_words", 150)),
     )
 
 

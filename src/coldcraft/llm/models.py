@@ -5,12 +5,16 @@ Spec strings: `anthropic:<model>`, `openai:<model>`, `openai-compatible:<model>@
 `ANTHROPIC_API_KEY` is set, else OpenAI when `OPENAI_API_KEY` is set, else `offline`.
 SDK clients never retry on their own (`max_retries=0`); every model is wrapped in
 `RetryingModel`, which owns the attempt budget (`llm_max_attempts`).
+
+`model_for(role, settings)` is what the service asks for a model; `set_model_factory` is the
+one injection point (tests install a factory returning a pydantic-ai `FunctionModel`).
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -191,3 +195,31 @@ def _base_url(spec: ModelSpec) -> str | None:
 def _env(name: str) -> str | None:
     value = os.environ.get(name, "").strip()
     return value or None
+
+
+# --- the injection point -------------------------------------------------------------------
+
+ModelFactory = Callable[[Role, Settings], ResolvedModel]
+
+_model_factory: ModelFactory | None = None
+# Models built from settings, per role: one SDK client (and its connection pool) per
+# process, not one per lead. Keyed by the Settings object, which the entry is kept with.
+_resolved: dict[Role, tuple[Settings, ResolvedModel]] = {}
+
+
+def set_model_factory(factory: ModelFactory | None) -> None:
+    """Install (or, with None, remove) the factory every chat turn and run gets models from."""
+    global _model_factory
+    _model_factory = factory
+
+
+def model_for(role: Role, settings: Settings) -> ResolvedModel:
+    """The model a role uses now: the installed factory's, else one built from settings."""
+    if _model_factory is not None:
+        return _model_factory(role, settings)
+    cached = _resolved.get(role)
+    if cached is not None and cached[0] is settings:
+        return cached[1]
+    model = resolve_model(role, settings)
+    _resolved[role] = (settings, model)
+    return model

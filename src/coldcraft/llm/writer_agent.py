@@ -25,9 +25,8 @@ from pydantic import BaseModel, Field
 from pydantic_ai.exceptions import ModelAPIError, UnexpectedModelBehavior
 from pydantic_ai.settings import ModelSettings
 
-from coldcraft.llm.context import lead_data, section, sender_data
+from coldcraft.llm.context import SequenceContext, lead_data, section, sender_data, word_range
 from coldcraft.llm.errors import to_llm_error
-from coldcraft.llm.framework_agent import SequenceContext, word_range
 from coldcraft.llm.guards import check_output
 from coldcraft.llm.models import ResolvedModel
 from coldcraft.llm.prompts import load

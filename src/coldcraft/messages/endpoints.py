@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Response
 from fastapi.responses import StreamingResponse
 
-from coldcraft.api.deps import AppSettings, CurrentUser, DBSession, Sessions
+from coldcraft.api.deps import AppSettings, CurrentUser, DBSession, Queue, Sessions
 from coldcraft.api.responses import errors
 from coldcraft.messages.generate import generate_ai_service
 from coldcraft.messages.schemas import (
@@ -44,6 +44,7 @@ async def generate_messages(
     response: Response,
     session: DBSession,
     user: CurrentUser,
+    queue: Queue,
     settings: AppSettings,
 ) -> ResolveResponse | GenerateAIStarted:
     """`resolve`: render every template node and copy the AI node's examples into drafts
@@ -52,7 +53,7 @@ async def generate_messages(
     if isinstance(body, ResolveRequest):
         return ResolveResponse.build(await message_service.resolve(session, user, campaign_id))
     started, prospects = await generate_ai_service.start(
-        session, user, campaign_id, body, settings=settings
+        session, queue, user, campaign_id, body, settings=settings
     )
     response.status_code = 202
     return GenerateAIStarted(

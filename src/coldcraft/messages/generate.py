@@ -20,13 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coldcraft.campaigns.service import campaign_service
 from coldcraft.config import Settings
 from coldcraft.errors import Conflict, InvalidRequest, NoFramework
-from coldcraft.messages import tasks
 from coldcraft.messages.repository import MessageRepository, SpendRepository
 from coldcraft.messages.schemas import GenerateAIRequest
 from coldcraft.messages.spend import spend_service
+from coldcraft.messages.tasks import GenerateAIMessages, GenerateAIParams, ids_to_write
 from coldcraft.prospects.service import prospect_service
+from coldcraft.runs.kinds import RunQueue
 from coldcraft.runs.service import StartedRun, run_service
 from coldcraft.sequences.service import sequence_service
+from coldcraft.skeletons.schema import Skeleton
 from coldcraft.store.models import AIChatSession, Campaign, SequenceNode, User
 
 
@@ -34,6 +36,7 @@ class GenerateAIService:
     async def start(
         self,
         session: AsyncSession,
+        queue: RunQueue,
         user: User,
         campaign_id: uuid.UUID,
         data: GenerateAIRequest,
@@ -43,26 +46,29 @@ class GenerateAIService:
         """Checks (campaign owned, draft, AI node, framework, no run in progress, spend
         cap) before anything is written; then the run. Returns it with its prospect count."""
         campaign, node, chat = await self._target(session, user, campaign_id, data.node_id)
-        running = await SpendRepository(session).active_run(tasks.KIND, campaign.id, node.id)
+        running = await SpendRepository(session).active_run(
+            GenerateAIMessages.name, campaign.id, node.id
+        )
         if running is not None:
             raise Conflict(f"A generate_ai run is already in progress for this node ({running})")
         only = await self._explicit_ids(session, campaign, data.prospect_ids)
         count = await self._count_to_write(session, campaign, node, only)
         await spend_service.check(session, user, prospects=count, settings=settings)
-        params = {
-            "prospect_ids": [str(i) for i in only] if only is not None else None,
-            "skeleton": chat.skeleton,
-            "framework_version": chat.framework_version,
-        }
+        params = GenerateAIParams(
+            prospect_ids=only,
+            skeleton=Skeleton.model_validate(chat.skeleton),
+            framework_version=chat.framework_version,
+        )
         started = await run_service.start_run(
             session,
+            queue,
             user=user,
-            kind=tasks.KIND,
+            kind=GenerateAIMessages.name,
+            params=params,
             settings=settings,
             campaign_id=campaign.id,
-            session_id=chat.id,
+            chat_id=chat.id,
             node_id=node.id,
-            params=params,
         )
         return started, count
 
@@ -115,7 +121,7 @@ class GenerateAIService:
         if only is not None:
             return len(only)
         count = 0
-        async for batch in tasks.ids_to_write(session, campaign.id, node.id, only=None):
+        async for batch in ids_to_write(session, campaign.id, node.id, only=None):
             count += len(batch)
         return count
 

@@ -1,4 +1,4 @@
-"""Queries for runs, their items, and the session claim (`ai_chat_sessions.task_*`)."""
+"""Queries for runs and their items (the chat claim's statements are in claims.py)."""
 
 from __future__ import annotations
 
@@ -8,20 +8,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import CursorResult
 
 from coldcraft.store.base import utcnow
-from coldcraft.store.models import AIChatSession, Run, RunItem
+from coldcraft.store.models import Run, RunItem
 from coldcraft.store.repository import Repository
 
 TERMINAL_STATUSES = frozenset({"completed", "failed", "cancelled"})
 ACTIVE_STATUSES = ("queued", "running")
-
-
-def _rowcount(result: Any) -> int:
-    return int(result.rowcount) if isinstance(result, CursorResult) else 0
 
 
 @dataclass(frozen=True)
@@ -143,85 +138,3 @@ class RunItemRepository(Repository[RunItem]):
         )
         rows = (await self.session.execute(stmt)).all()
         return [(row[0], bool(row[1]), row[2]) for row in rows]
-
-
-@dataclass(frozen=True)
-class Claim:
-    session_id: uuid.UUID
-    task_status: str
-    run_id: str | None
-    claimed_at: datetime | None
-
-
-class ClaimRepository:
-    """The single-writer claim on a chat session: an atomic compare-and-set on `task_status`."""
-
-    def __init__(self, session: Any) -> None:
-        self.session = session
-
-    async def try_claim(self, session_id: uuid.UUID, task_status: str, run_id: str | None) -> bool:
-        stmt = (
-            update(AIChatSession)
-            .where(AIChatSession.id == session_id, AIChatSession.task_status.is_(None))
-            .values(task_status=task_status, task_claimed_at=utcnow(), task_run_id=run_id)
-            .execution_options(synchronize_session=False)
-        )
-        return _rowcount(await self.session.execute(stmt)) == 1
-
-    async def current(self, session_id: uuid.UUID) -> Claim | None:
-        """The claim held now, or None when the session is free (or gone)."""
-        cols = (AIChatSession.task_status, AIChatSession.task_run_id, AIChatSession.task_claimed_at)
-        stmt = select(*cols).where(AIChatSession.id == session_id)
-        row = (await self.session.execute(stmt)).one_or_none()
-        if row is None or row[0] is None:
-            return None
-        return Claim(session_id, row[0], row[1], row[2])
-
-    async def release(
-        self, session_id: uuid.UUID, *, run_id: str | None, values: dict[str, Any]
-    ) -> bool:
-        """Free the session if `run_id` (None: a run-less claim) still holds it."""
-        held_by = (
-            AIChatSession.task_run_id == run_id
-            if run_id is not None
-            else AIChatSession.task_run_id.is_(None)
-        )
-        stmt = (
-            update(AIChatSession)
-            .where(AIChatSession.id == session_id, AIChatSession.task_status.is_not(None), held_by)
-            .values(task_status=None, task_claimed_at=None, task_run_id=None, **values)
-            .execution_options(synchronize_session=False)
-        )
-        return _rowcount(await self.session.execute(stmt)) == 1
-
-    async def release_stale(self, claim: Claim) -> bool:
-        """Free exactly the claim observed (compare-and-set), never a newer one."""
-        if claim.run_id is not None:
-            same_claim = AIChatSession.task_run_id == claim.run_id
-        else:
-            same_claim = and_(
-                AIChatSession.task_run_id.is_(None),
-                or_(
-                    AIChatSession.task_claimed_at.is_(None),
-                    AIChatSession.task_claimed_at <= (claim.claimed_at or utcnow()),
-                ),
-            )
-        stmt = (
-            update(AIChatSession)
-            .where(AIChatSession.id == claim.session_id, AIChatSession.task_status.is_not(None))
-            .where(same_claim)
-            .values(task_status=None, task_claimed_at=None, task_run_id=None)
-            .execution_options(synchronize_session=False)
-        )
-        return _rowcount(await self.session.execute(stmt)) == 1
-
-    async def list_claims(self, *, limit: int = 500) -> list[Claim]:
-        cols = (
-            AIChatSession.id,
-            AIChatSession.task_status,
-            AIChatSession.task_run_id,
-            AIChatSession.task_claimed_at,
-        )
-        stmt = select(*cols).where(AIChatSession.task_status.is_not(None)).limit(limit)
-        rows = (await self.session.execute(stmt)).all()
-        return [Claim(row[0], row[1], row[2], row[3]) for row in rows]

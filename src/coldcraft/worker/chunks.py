@@ -14,11 +14,11 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from coldcraft.runs.kinds import AnyKind, Item, ItemOutcome
 from coldcraft.runs.repository import TERMINAL_STATUSES, RunItemRepository, RunRepository
 from coldcraft.store.models import Run
 from coldcraft.store.outage import retry_while_unavailable
 from coldcraft.store.session import unit_of_work
-from coldcraft.worker.registry import Item, ItemOutcome, RunKind, get_run_kind
 from coldcraft.worker.results import ResultWriter, Written, release, writer_for
 from coldcraft.worker.runtime import Runtime
 from coldcraft.worker.steps import RawItem, error_of
@@ -43,7 +43,7 @@ class Chunk:
 
     rt: Runtime
     run: Run
-    kind: RunKind[Any]
+    kind: AnyKind
     prepared: Any
     writer: ResultWriter
     done: set[str] = field(default_factory=set)
@@ -61,7 +61,7 @@ class Chunk:
             run = await RunRepository(session).get_fresh(run_id)
             if run is None or run.status in TERMINAL_STATUSES or run.cancel_requested:
                 return None
-            kind = get_run_kind(run.kind)
+            kind = rt.kinds.get(run.kind)
             done = await RunItemRepository(session).done_keys(run_id, keys)
             prepared = await kind.prepare(rt.env, session, run)
         writer = writer_for(rt, run, kind)

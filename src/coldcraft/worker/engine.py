@@ -1,10 +1,13 @@
 """The run engine of this process: enqueueing (always) and executing (embedded or worker).
 
+It is the `RunQueue` that `runs.service.start_run` is handed (runs/ never imports worker/).
+
 - `RunEngine.start(execute=False)`: an API process of the distributed shape: a
   `DBOSClient` only (it never runs workflow code).
 - `RunEngine.start(execute=True)`: also launches the DBOS executor (a process-wide
   singleton) on the running event loop, registers the queues from settings, holds the
-  executor's liveness lock on PostgreSQL, and runs the periodic sweep.
+  executor's liveness lock on PostgreSQL, and runs the periodic sweep. Its run kinds are
+  `worker/kinds.py`'s: a misnamed kind fails the start.
 
 Launch and shutdown are idempotent; launching for another system database (a test session
 switching backends) destroys the previous DBOS instance first.
@@ -23,6 +26,7 @@ from dbos import DBOS, DBOSClient, EnqueueOptions
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldcraft.config import Settings
+from coldcraft.runs.kinds import RunKinds
 from coldcraft.store.outage import is_unavailable
 from coldcraft.store.session import SessionMaker
 from coldcraft.worker import workflows  # noqa: F401  (registers the workflows with DBOS)
@@ -38,8 +42,8 @@ from coldcraft.worker.config import (
     shares_our_database,
     system_database_url,
 )
+from coldcraft.worker.kinds import run_kinds
 from coldcraft.worker.liveness import ExecutorLock
-from coldcraft.worker.registry import load_kind_modules
 from coldcraft.worker.runtime import Runtime, set_runtime
 from coldcraft.worker.sweep import SweepReport, sweep
 
@@ -53,7 +57,6 @@ LOCK_CHECK_SECONDS = 1.0  # how soon the liveness lock is taken again after a da
 SHUTDOWN_POLL_SECONDS = 0.2  # how often a stopping executor looks for running workflows
 
 _launched_key: tuple[str, str] | None = None
-_engines: list[RunEngine] = []
 
 
 class ExecutorIdInUse(RuntimeError):
@@ -61,9 +64,11 @@ class ExecutorIdInUse(RuntimeError):
 
 
 class RunEngine:
-    def __init__(self, settings: Settings, sessionmaker: SessionMaker) -> None:
+    def __init__(
+        self, settings: Settings, sessionmaker: SessionMaker, *, kinds: RunKinds | None = None
+    ) -> None:
         self.settings = settings
-        self.runtime = Runtime(settings, sessionmaker)
+        self.runtime = Runtime(settings, sessionmaker, kinds or run_kinds())
         self.system_url = system_database_url(settings)
         self.in_transaction = shares_our_database(settings)
         self.client: DBOSClient | None = None
@@ -77,7 +82,6 @@ class RunEngine:
         return self.executor_id is not None
 
     async def start(self, *, execute: bool, executor_id: str | None = None) -> None:
-        load_kind_modules()
         if execute:
             set_runtime(self.runtime)  # before launch: recovered workflows may start at once
             await self._launch(executor_id or self.settings.worker_id or EMBEDDED_EXECUTOR_ID)
@@ -86,7 +90,6 @@ class RunEngine:
         self.client = DBOSClient(
             system_database_url=self.system_url, application_name=APP_NAME, lazy=True
         )
-        _engines.append(self)
 
     async def _launch(self, executor_id: str) -> None:
         if not self.system_url.startswith("sqlite"):
@@ -118,8 +121,6 @@ class RunEngine:
         if self.lock is not None:
             self.lock.release()
             self.lock = None
-        if self in _engines:
-            _engines.remove(self)
 
     async def _let_workflows_end(self) -> None:
         """Give this executor's workflows a moment to end before DBOS stops: a finisher whose
@@ -224,13 +225,6 @@ async def _take_lock(url: str, executor_id: str) -> ExecutorLock:
             return lock
         await asyncio.sleep(LOCK_RETRY_SECONDS)
     raise ExecutorIdInUse(f"Executor id {executor_id!r} is in use by a live process")
-
-
-def current_engine() -> RunEngine:
-    """The engine runs are enqueued through: the last one started in this process."""
-    if not _engines:
-        raise RuntimeError("The run engine is not started in this process")
-    return _engines[-1]
 
 
 def launch_dbos(settings: Settings, executor_id: str) -> None:

@@ -18,11 +18,12 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from coldcraft.llm.usage import Usage
+from coldcraft.runs.kinds import AnyKind, Item, ItemOutcome
 from coldcraft.runs.repository import TERMINAL_STATUSES, RunItemRepository, RunRepository
 from coldcraft.store.models import Run
 from coldcraft.store.outage import retry_while_unavailable
 from coldcraft.store.session import unit_of_work
-from coldcraft.worker.registry import Item, ItemOutcome, RunKind, Usage
 from coldcraft.worker.runtime import Runtime
 from coldcraft.worker.steps import settle_run
 
@@ -46,7 +47,7 @@ class _Pending:
 
 
 class ResultWriter:
-    def __init__(self, rt: Runtime, run: Run, kind: RunKind[Any]) -> None:
+    def __init__(self, rt: Runtime, run: Run, kind: AnyKind) -> None:
         self.rt, self.run, self.kind = rt, run, kind
         self._queue: list[_Pending] = []
         self._task: asyncio.Task[None] | None = None
@@ -134,23 +135,21 @@ class ResultWriter:
             first: dict[str, _Pending] = {}
             for pending in batch:
                 first.setdefault(pending.item.key, pending)
-            rows = [(p.item.key, p.outcome.ok, p.outcome.result) for p in first.values()]
+            rows = [(p.item.key, p.outcome.ok, p.outcome.stored()) for p in first.values()]
             new = await RunItemRepository(session).insert_new(self.run.id, rows)
             fresh = [p for p in first.values() if p.item.key in new]
             complete = bool(fresh) and await self._count(runs, state.usage, fresh)
             for pending in fresh:
                 await self.kind.write(session, self.run, pending.item, pending.outcome)
             if complete:  # the last item: finish the run now (the finisher is a safety net)
-                await settle_run(session, self.run.id, None)
+                await settle_run(self.rt, session, self.run.id, None)
         stored = {id(p) for p in fresh}
         return [Written(id(p) in stored, state.cancel_requested) for p in batch]
 
     async def _count(
         self, runs: RunRepository, usage: dict[str, Any], fresh: list[_Pending]
     ) -> bool:
-        total = Usage.from_dict(usage)
-        for pending in fresh:
-            total = total.add(pending.outcome.usage)
+        total = Usage.merge(Usage.from_dict(usage), *(p.outcome.usage for p in fresh))
         done = sum(1 for p in fresh if p.outcome.ok)
         return await runs.count_items(
             self.run.id, done=done, failed=len(fresh) - done, usage=total.as_dict()
@@ -160,7 +159,7 @@ class ResultWriter:
 _writers: dict[str, ResultWriter] = {}
 
 
-def writer_for(rt: Runtime, run: Run, kind: RunKind[Any]) -> ResultWriter:
+def writer_for(rt: Runtime, run: Run, kind: AnyKind) -> ResultWriter:
     """The writer of this run in this process, shared by its chunks; `release` it after."""
     writer = _writers.get(run.id)
     if writer is None:

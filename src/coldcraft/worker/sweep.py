@@ -26,9 +26,10 @@ from datetime import timedelta
 from dbos import DBOS, DBOSClient
 from sqlalchemy import delete, select
 
-from coldcraft.runs.repository import TERMINAL_STATUSES, Claim, ClaimRepository, RunRepository
+from coldcraft.runs.claims import ClaimRepository
+from coldcraft.runs.repository import RunRepository
 from coldcraft.store.base import utcnow
-from coldcraft.store.models import IdempotencyKey, Run
+from coldcraft.store.models import IdempotencyKey
 from coldcraft.store.models.idempotency import REPLAY_WINDOW
 from coldcraft.store.session import unit_of_work
 from coldcraft.worker.config import finisher_id
@@ -94,15 +95,9 @@ async def _release_stale_claims(rt: Runtime, report: SweepReport) -> None:
         held = await claims.list_claims()
         runs = await RunRepository(session).get_many([c.run_id for c in held if c.run_id])
         for claim in held:
-            if _is_stale(claim, runs.get(claim.run_id or ""), lease_start):
+            if claim.is_stale(runs.get(claim.run_id or ""), lease_start=lease_start):
                 if await claims.release_stale(claim):
-                    report.released.append(str(claim.session_id))
-
-
-def _is_stale(claim: Claim, run: Run | None, lease_start: object) -> bool:
-    if claim.run_id is None:
-        return claim.claimed_at is None or claim.claimed_at < lease_start  # type: ignore[operator]
-    return run is None or run.status in TERMINAL_STATUSES
+                    report.released.append(str(claim.chat_id))
 
 
 async def _repair_orphaned_runs(

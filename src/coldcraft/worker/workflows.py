@@ -44,7 +44,7 @@ async def run_workflow(run_id: str) -> str:
         chunk_ids = [await _enqueue_chunk(run_id, chunk) for chunk in plan or []]
     except Exception as exc:
         status: str = await DBOS.run_step_async(
-            {"name": "finish"}, finish_run, rt, run_id, error_of(exc)
+            {"name": "finish"}, finish_run, rt, run_id, error_of(exc).model_dump()
         )
         return status
     with SetWorkflowID(finisher_id(run_id)):
@@ -68,7 +68,7 @@ async def finish_workflow(run_id: str, chunk_ids: list[str]) -> str:
             handle: WorkflowHandleAsync[Any] = await DBOS.retrieve_workflow_async(chunk_id)
             await handle.get_result(polling_interval_sec=RESULT_POLL_SECONDS)
         except Exception as exc:
-            error = error or error_of(exc)
+            error = error or error_of(exc).model_dump()
     status: str = await DBOS.run_step_async({"name": "finish"}, finish_run, rt, run_id, error)
     return status
 

@@ -11,18 +11,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldcraft.campaigns.service import campaign_service
+from coldcraft.accounts.service import account_service
+from coldcraft.campaigns.access import get_owned
 from coldcraft.chat.repository import ChatSessionRepository
 from coldcraft.config import Settings
+from coldcraft.context.judge import judge_context as account_judge_context
 from coldcraft.context.service import context_service
 from coldcraft.errors import NotFound
-from coldcraft.lint.service import judge_context_from
-from coldcraft.llm.framework_agent import FrameworkContext, SequenceContext
+from coldcraft.llm.context import SequenceContext
+from coldcraft.llm.framework_agent import FrameworkContext
 from coldcraft.prospects.service import prospect_service
 from coldcraft.senders.service import sender_service
-from coldcraft.sequences.service import TOUCH_TYPES, sequence_service
+from coldcraft.sequences.position import Touches
+from coldcraft.sequences.service import sequence_service
 from coldcraft.skeletons.judge import JudgeContext
 from coldcraft.skeletons.schema import LEAD_FIELDS, SENDER_FIELDS, Lead, Skeleton
 from coldcraft.skeletons.template import CUSTOM_PREFIX, is_known_field
@@ -31,36 +35,18 @@ from coldcraft.store.models import AIChatSession, Campaign, SequenceNode, User
 AUTO_SAMPLE_SIZE = 5
 
 
-@dataclass(frozen=True)
-class TurnInputs:
-    """What a client sends with a turn (both endpoints), minus the session identity."""
+class TurnInputs(BaseModel):
+    """What a client sends with a turn (both endpoints), minus the session identity; also
+    the /turn run's params (it rebuilds the turn from them)."""
+
+    model_config = ConfigDict(frozen=True)
 
     message: str
-    sample_leads: Sequence[Lead] | None = None
+    sample_leads: list[Lead] | None = None
+    # Loose by contract: the client's keys (`position`, `total_nodes`/`totalNodes`,
+    # `prior_nodes`/`priorNodes`) override the computed ones where they are valid.
     sequence_context: dict[str, Any] | None = None
     available_var_names: list[str] | None = None
-
-    def to_params(self) -> dict[str, Any]:
-        """JSON for `runs.params` (the /turn run rebuilds its inputs from it)."""
-        leads = None
-        if self.sample_leads is not None:
-            leads = [lead.model_dump(exclude_none=True) for lead in self.sample_leads]
-        return {
-            "message": self.message,
-            "sample_leads": leads,
-            "sequence_context": self.sequence_context,
-            "available_var_names": self.available_var_names,
-        }
-
-    @classmethod
-    def from_params(cls, params: dict[str, Any]) -> TurnInputs:
-        leads = params.get("sample_leads")
-        return cls(
-            message=str(params.get("message") or ""),
-            sample_leads=None if leads is None else [Lead.model_validate(x) for x in leads],
-            sequence_context=params.get("sequence_context"),
-            available_var_names=params.get("available_var_names"),
-        )
 
 
 @dataclass(frozen=True)
@@ -77,13 +63,14 @@ async def prepare_turn(
     session: AsyncSession, chat: AIChatSession, inputs: TurnInputs, *, settings: Settings
 ) -> PreparedTurn:
     owner = await _owner(session, chat)
-    campaign = await campaign_service.get_owned(session, owner, chat.campaign_id)
+    campaign = await get_owned(session, owner, chat.campaign_id)
     nodes = await sequence_service.list_nodes(session, campaign.id)
     node = _node(nodes, chat.node_id)
     workspace = await context_service.get_context(session, owner)
     leads = await _sample_leads(session, campaign, inputs.sample_leads)
-    touches = await _touches(session, chat, nodes)
-    sequence = sequence_context(inputs.sequence_context, touches, node)
+    touches = Touches.of(nodes)
+    prior = await _touch_contents(session, chat, touches)
+    sequence = sequence_context(inputs.sequence_context, touches, prior, node.id)
     ai_node = node.ai_node or {}
     context = FrameworkContext(
         workspace_context=workspace,
@@ -107,17 +94,16 @@ async def judge_context_for(
     """The judge's view of a session's node (for a skeleton a client PATCHes in)."""
     owner = await _owner(session, chat)
     workspace = await context_service.get_context(session, owner)
-    nodes = await sequence_service.list_nodes(session, campaign.id)
-    touches = [n for n in nodes if n.type in TOUCH_TYPES]
-    position = next((i for i, n in enumerate(touches) if n.id == chat.node_id), 0)
-    return judge_context(settings, workspace, position, [])
+    touches = Touches.of(await sequence_service.list_nodes(session, campaign.id))
+    return judge_context(settings, workspace, touches.position(chat.node_id) or 0, [])
 
 
 def judge_context(
     settings: Settings, workspace: dict[str, Any] | None, position: int, leads: list[Lead]
 ) -> JudgeContext:
-    return judge_context_from(
-        settings, workspace, sequence_position=position, sample_lead=leads[0] if leads else None
+    sample = leads[0] if leads else None
+    return account_judge_context(
+        settings, workspace, sequence_position=position, sample_lead=sample
     )
 
 
@@ -133,19 +119,17 @@ def available_var_names(leads: list[Lead], requested: list[str] | None = None) -
     return [name for name in dict.fromkeys(names) if is_known_field(name)]
 
 
-Touch = tuple[SequenceNode, dict[str, Any]]
-
-
 def sequence_context(
-    given: dict[str, Any] | None, touches: list[Touch], node: SequenceNode
+    given: dict[str, Any] | None,
+    touches: Touches,
+    contents: list[dict[str, Any]],
+    node_id: uuid.UUID,
 ) -> SequenceContext:
     """The node's place among the touches (delay/end nodes don't count), with the prior
     touches' content; keys the client sent (`position`, `total_nodes`, `prior_nodes`) win."""
-    index = next((i for i, (n, _) in enumerate(touches) if n.id == node.id), 0)
+    index = touches.position(node_id) or 0
     computed = SequenceContext(
-        position=index,
-        total_nodes=max(len(touches), 1),
-        prior_nodes=[content for _, content in touches[:index]],
+        position=index, total_nodes=touches.total, prior_nodes=contents[:index]
     )
     return _override(computed, given or {})
 
@@ -174,21 +158,21 @@ def _int(value: Any, default: int) -> int:
     return value
 
 
-async def _touches(
-    session: AsyncSession, chat: AIChatSession, nodes: list[SequenceNode]
-) -> list[Touch]:
-    """Each touch with what it says: a static node's subject/body, an AI node's current
-    framework (its session's draft) so the agent avoids repeating earlier steps."""
+async def _touch_contents(
+    session: AsyncSession, chat: AIChatSession, touches: Touches
+) -> list[dict[str, Any]]:
+    """What each touch says: a static node's subject/body, an AI node's current framework
+    (its session's draft) so the agent avoids repeating earlier steps."""
     drafts = await ChatSessionRepository(session).drafts_for_campaign(
         chat.user_id, chat.campaign_id
     )
-    touches = []
-    for node in (n for n in nodes if n.type in TOUCH_TYPES):
+    contents = []
+    for node in touches.nodes:
         subject, body = node.subject, node.body
         if node.type == "ai":
             subject, body = drafts.get(node.id, (None, None))
-        touches.append((node, {"type": node.type, "subject": subject, "body": body}))
-    return touches
+        contents.append({"type": node.type, "subject": subject, "body": body})
+    return contents
 
 
 async def _sample_leads(
@@ -201,7 +185,7 @@ async def _sample_leads(
 
 
 async def _owner(session: AsyncSession, chat: AIChatSession) -> User:
-    owner = await ChatSessionRepository(session).owner(chat.user_id)
+    owner = await account_service.get_user(session, chat.user_id)
     if owner is None:
         raise NotFound("Chat session not found")
     return owner
