@@ -14,8 +14,8 @@ from coldcraft.api.middleware import BodySizeLimitMiddleware
 from coldcraft.api.observability import RequestIdMiddleware
 from coldcraft.api.openapi import build_openapi
 from coldcraft.api.ratelimit import RateLimitMiddleware
-from coldcraft.api.router import api_router
 from coldcraft.config import Settings, get_settings
+from coldcraft.routes import api_router
 from coldcraft.store.engine import create_engine
 from coldcraft.store.migrate import upgrade_async
 from coldcraft.store.session import create_sessionmaker

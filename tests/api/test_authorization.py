@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from sqlalchemy import select
 
-from coldcraft.api.router import api_router
+from coldcraft.routes import api_router
 from coldcraft.store.base import Base
 from coldcraft.store.session import SessionMaker
 from tests.fixtures.factories import Account

@@ -11,8 +11,8 @@ from coldcraft.llm.framework_agent import (
     TurnLimits,
     render_context,
 )
-from coldcraft.llm.offline_draft import Recipe
-from coldcraft.llm.offline_framework import skeleton_args
+from coldcraft.llm.offline.draft import Recipe
+from coldcraft.llm.offline.framework import skeleton_args
 from coldcraft.llm.writer_agent import WriterInput
 from coldcraft.skeletons.judge import JudgeContext
 from coldcraft.skeletons.schema import CampaignInfo, Lead, Sender, Skeleton

@@ -34,7 +34,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from coldcraft.api.router import api_router
+from coldcraft.routes import api_router
 from coldcraft.store.base import Base
 from coldcraft.store.session import SessionMaker
 from tests.api.test_authorization import Example, build_request, snapshot

@@ -28,8 +28,8 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from coldcraft.api.deps import get_current_user, get_detached_user
-from coldcraft.api.router import api_router
 from coldcraft.config import Settings
+from coldcraft.routes import api_router
 from coldcraft.runs.deps import get_readable_run
 from coldcraft.runs.service import RUN_NOT_FOUND, run_service
 from coldcraft.runs.tokens import TOKEN_PREFIX, issue_token

@@ -189,3 +189,31 @@ async def test_a_failed_enqueue_is_a_500_and_leaves_the_session_free(
     row = await read_chat_session(sessionmaker, chat["id"])
     assert row.task_status is None
     await claim(sessionmaker, chat, None)  # immediately retryable
+
+
+async def test_start_run_commits_nothing_of_its_own_on_either_database(
+    app: FastAPI,
+    sessionmaker: SessionMaker,
+    account: Account,
+    chat: dict[str, Any],
+    settings: Settings,
+    run_queue: RunQueue,
+) -> None:
+    """The caller owns the transaction: rolled back, it leaves no run, no claim and no
+    workflow (SQLite's enqueue is an after-commit hook; PostgreSQL's joins the transaction)."""
+    async with sessionmaker() as session:
+        started = await run_service.start_run(
+            session,
+            run_queue,
+            user=account.user,
+            kind=ECHO,
+            settings=settings,
+            chat_id=uuid.UUID(chat["id"]),
+            params=EchoParams(items=["a"]),
+            claim="generating_examples",
+        )
+        await session.rollback()
+    assert await read_run(sessionmaker, started.run_id) is None
+    assert (await read_chat_session(sessionmaker, chat["id"])).task_status is None
+    client: DBOSClient = app.state.run_engine.client
+    assert await client.list_workflows_async(workflow_ids=[started.run_id]) == []

@@ -4,7 +4,7 @@ import uuid
 
 import httpx
 
-from coldcraft.campaigns.service import campaign_service
+from coldcraft.campaigns.access import get_owned
 from coldcraft.senders.service import sender_service
 from coldcraft.skeletons.schema import Sender
 from coldcraft.store.session import SessionMaker
@@ -19,7 +19,7 @@ async def test_campaign_sender_is_the_first_sender_account(
     second = await create_sender(api, first_name="Bob", email_address="bob@acme.example")
     campaign = await create_campaign(api, sender_account_ids=[first["id"], second["id"]])
     async with sessionmaker() as session:
-        row = await campaign_service.get_owned(session, account.user, uuid.UUID(campaign["id"]))
+        row = await get_owned(session, account.user, uuid.UUID(campaign["id"]))
         sender = await sender_service.campaign_sender(session, row)
     assert sender == Sender(
         first_name="Ann",
@@ -34,5 +34,5 @@ async def test_campaign_without_senders_has_none(
 ) -> None:
     campaign = await create_campaign(api)
     async with sessionmaker() as session:
-        row = await campaign_service.get_owned(session, account.user, uuid.UUID(campaign["id"]))
+        row = await get_owned(session, account.user, uuid.UUID(campaign["id"]))
         assert await sender_service.campaign_sender(session, row) is None

@@ -28,21 +28,6 @@ DRAFT_ONLY_FIELDS = frozenset({"signature", "sender_account_ids"})
 
 
 class CampaignService:
-    async def get_owned(
-        self,
-        session: AsyncSession,
-        user: User,
-        campaign_id: uuid.UUID,
-        *,
-        for_update: bool = False,
-    ) -> Campaign:
-        """Delegates to `campaigns.access.get_owned` (import that in new code)."""
-        return await campaign_access.get_owned(session, user, campaign_id, for_update=for_update)
-
-    def require_draft(self, campaign: Campaign, *, action: str = "modify") -> None:
-        """Delegates to `campaigns.access.require_draft` (import that in new code)."""
-        campaign_access.require_draft(campaign, action=action)
-
     async def create(
         self, session: AsyncSession, user: User, data: CampaignCreate
     ) -> tuple[Campaign, list[SequenceNode]]:

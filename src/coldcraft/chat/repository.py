@@ -61,6 +61,12 @@ class ChatSessionRepository(Repository[AIChatSession]):
         )
         return await self.one_or_none(stmt)
 
+    async def get_by_node(self, campaign_id: uuid.UUID, node_id: uuid.UUID) -> AIChatSession | None:
+        stmt = select(AIChatSession).where(
+            AIChatSession.campaign_id == campaign_id, AIChatSession.node_id == node_id
+        )
+        return (await self.session.execute(stmt.limit(1))).scalars().first()
+
     async def insert_unique(self, row: AIChatSession) -> bool:
         """Insert in a savepoint; False when a concurrent call created the same (user, campaign,
         node) session first (the unique constraint decides, the transaction stays usable)."""

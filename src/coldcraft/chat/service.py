@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldcraft.campaigns.service import campaign_service
+from coldcraft.campaigns.access import get_owned, require_draft
 from coldcraft.chat.repository import ChatSessionRepository
 from coldcraft.chat.schemas import GeneratedExample, SessionCreate, SessionUpdate
 from coldcraft.chat.turn_context import judge_context_for
@@ -65,8 +65,8 @@ class ChatService:
     ) -> tuple[AIChatSession, bool]:
         """Checks in the contract's order (campaign owned, draft, AI node of this campaign),
         then the node's session, created lazily; True when it was created now."""
-        campaign = await campaign_service.get_owned(session, user, campaign_id)
-        campaign_service.require_draft(campaign, action="chat")
+        campaign = await get_owned(session, user, campaign_id)
+        require_draft(campaign, action="chat")
         await self._ai_node(session, campaign, node_id)
         return await self._find_or_create(session, user, campaign, node_id)
 
@@ -80,7 +80,7 @@ class ChatService:
     ) -> list[AIChatSession]:
         """All the user's sessions, or one campaign's (404 if that campaign is not theirs)."""
         if campaign_id is not None:
-            await campaign_service.get_owned(session, user, campaign_id)
+            await get_owned(session, user, campaign_id)
         return await ChatSessionRepository(session).list_for_user(user.id, campaign_id=campaign_id)
 
     async def get_session(
@@ -138,6 +138,12 @@ class ChatService:
             return None
         return await ChatSessionRepository(session).get_fresh(chat_id, lock=False)
 
+    async def for_node(
+        self, session: AsyncSession, campaign_id: uuid.UUID, node_id: uuid.UUID
+    ) -> AIChatSession | None:
+        """The chat session of a campaign's AI node (one per node; read only)."""
+        return await ChatSessionRepository(session).get_by_node(campaign_id, node_id)
+
     def examples_of(self, chat: AIChatSession) -> list[GeneratedExample]:
         """The session's examples that have the example shape (a client may PATCH anything
         into the list; what does not validate is no example and is skipped)."""
@@ -180,8 +186,8 @@ class ChatService:
     ) -> None:
         """Delete (in draft, like every session mutation) and cancel the session's runs."""
         chat = await self.get_session(session, user, session_id)
-        campaign = await campaign_service.get_owned(session, user, chat.campaign_id)
-        campaign_service.require_draft(campaign, action="delete a chat session")
+        campaign = await get_owned(session, user, chat.campaign_id)
+        require_draft(campaign, action="delete a chat session")
         await run_service.cancel_runs(session, chat_id=chat.id)
         await ChatSessionRepository(session).delete_by_id(chat.id)
 
@@ -217,8 +223,8 @@ class ChatService:
     ) -> tuple[AIChatSession, Campaign]:
         """The session, re-read under the same check a task's claim makes: in draft, not held."""
         chat = await self.get_session(session, user, session_id, fresh=True)
-        campaign = await campaign_service.get_owned(session, user, chat.campaign_id)
-        campaign_service.require_draft(campaign, action="edit a chat session")
+        campaign = await get_owned(session, user, chat.campaign_id)
+        require_draft(campaign, action="edit a chat session")
         if chat.task_status is not None:
             raise SessionBusy(chat.task_status)
         return chat, campaign

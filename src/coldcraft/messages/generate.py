@@ -17,10 +17,10 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldcraft.campaigns.service import campaign_service
+from coldcraft.campaigns.access import get_owned, require_draft
+from coldcraft.chat.service import chat_service
 from coldcraft.config import Settings
 from coldcraft.errors import Conflict, InvalidRequest, NoFramework
-from coldcraft.messages.repository import MessageRepository, SpendRepository
 from coldcraft.messages.schemas import GenerateAIRequest
 from coldcraft.messages.spend import spend_service
 from coldcraft.messages.tasks import GenerateAIMessages, GenerateAIParams, ids_to_write
@@ -46,8 +46,8 @@ class GenerateAIService:
         """Checks (campaign owned, draft, AI node, framework, no run in progress, spend
         cap) before anything is written; then the run. Returns it with its prospect count."""
         campaign, node, chat = await self._target(session, user, campaign_id, data.node_id)
-        running = await SpendRepository(session).active_run(
-            GenerateAIMessages.name, campaign.id, node.id
+        running = await run_service.active_run_id(
+            session, GenerateAIMessages.name, campaign.id, node.id
         )
         if running is not None:
             raise Conflict(f"A generate_ai run is already in progress for this node ({running})")
@@ -77,14 +77,14 @@ class GenerateAIService:
     ) -> tuple[Campaign, SequenceNode, AIChatSession]:
         """The draft campaign (locked: concurrent starts queue up behind the 409 check),
         its AI node, and the node's session with a skeleton."""
-        campaign = await campaign_service.get_owned(session, user, campaign_id, for_update=True)
-        campaign_service.require_draft(campaign, action="generate messages")
+        campaign = await get_owned(session, user, campaign_id, for_update=True)
+        require_draft(campaign, action="generate messages")
         node = await sequence_service.get_node(session, campaign.id, node_id)
         if node.type != "ai":
             raise InvalidRequest(
                 f"Sequence node {node.id} is a {node.type} node: generate_ai needs an ai node"
             )
-        chat = await MessageRepository(session).node_session(campaign.id, node.id)
+        chat = await chat_service.for_node(session, campaign.id, node.id)
         if chat is None or not chat.skeleton:
             raise NoFramework()
         return campaign, node, chat

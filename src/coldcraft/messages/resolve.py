@@ -11,6 +11,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel
+
+from coldcraft.chat.schemas import GeneratedExample
 from coldcraft.prospects.service import prospect_service
 from coldcraft.skeletons.schema import CampaignInfo, Lead, Sender
 from coldcraft.skeletons.template import MergeValues, compile_template
@@ -44,7 +47,7 @@ def _identity_keys(prospect: Prospect) -> list[str]:
 # ---- template nodes ------------------------------------------------------------------
 
 
-class CompiledTemplate:
+class NodeText:
     """A template node's subject or body, parsed once for all of a campaign's prospects
     (`skeletons.template.compile_template`): resolve renders it for every prospect, and the
     parse is more than half of a render. Output is `render()`'s, byte for byte."""
@@ -72,13 +75,13 @@ class RenderContext:
 @dataclass(frozen=True)
 class TemplateNode:
     node: SequenceNode
-    subject: CompiledTemplate | None  # email nodes only
-    body: CompiledTemplate
+    subject: NodeText | None  # email nodes only
+    body: NodeText
 
     @classmethod
     def compile(cls, node: SequenceNode) -> TemplateNode:
-        subject = CompiledTemplate(node.subject or "") if node.type == "email" else None
-        return cls(node, subject, CompiledTemplate(node.body or ""))
+        subject = NodeText(node.subject or "") if node.type == "email" else None
+        return cls(node, subject, NodeText(node.body or ""))
 
     def row(self, values: LeadValues) -> Row:
         """The draft of this node for one lead (a subject only on email nodes)."""
@@ -102,24 +105,32 @@ class TemplateNode:
 # ---- examples (AI nodes) -------------------------------------------------------------
 
 
-def example_row(example: dict[str, Any], *, with_subject: bool) -> Row:
-    subject = example.get("subject") if with_subject else None
+def example_row(example: GeneratedExample, *, with_subject: bool) -> Row:
+    subject = example.subject if with_subject else None
     return {
         "subject": subject or ("" if with_subject else None),
-        "body_text": example.get("body") or "",
+        "body_text": example.body or "",
         "missing_fields": [],
         "source": "example",
-        "model": example.get("model"),
-        "quality": example.get("quality"),
-        "usage": example.get("usage"),
+        "model": example.model,
+        "quality": _json(example.quality),
+        "usage": _json(example.usage),
         "error": None,
     }
 
 
-def _example_name(example: dict[str, Any]) -> str:
-    lead = example.get("lead") or {}
-    key = name_key(lead.get("first_name"), lead.get("last_name"), lead.get("full_name"))
-    lead_id = str(example.get("lead_id") or "")
+def _json(model: BaseModel | None) -> dict[str, Any] | None:
+    return None if model is None else model.model_dump(mode="json")
+
+
+def _lead(example: GeneratedExample) -> Lead:
+    return example.lead or Lead()
+
+
+def _example_name(example: GeneratedExample) -> str:
+    lead = _lead(example)
+    key = name_key(lead.first_name, lead.last_name, lead.full_name)
+    lead_id = example.lead_id or ""
     if not key and lead_id.startswith("name:"):
         key = normalise_name(lead_id.removeprefix("name:"))
     return key
@@ -129,22 +140,26 @@ def _lower(value: Any) -> str:
     return str(value).strip().lower() if value else ""
 
 
-def _conflicts(example: dict[str, Any], prospect: Prospect) -> bool:
+def _usable(example: GeneratedExample) -> bool:
+    return example.error is None and bool(example.body)
+
+
+def _conflicts(example: GeneratedExample, prospect: Prospect) -> bool:
     """A name match is refused when both sides name a different email or profile URL."""
-    lead = example.get("lead") or {}
+    lead = _lead(example)
     for ours, theirs in (
-        (prospect.email, lead.get("email")),
-        (prospect.linkedin_url, lead.get("linkedin_url")),
+        (prospect.email, lead.email),
+        (prospect.linkedin_url, lead.linkedin_url),
     ):
         if ours and theirs and _lower(ours) != _lower(theirs):
             return True
     return False
 
 
-def _report(example: dict[str, Any]) -> dict[str, Any]:
-    lead = example.get("lead") or {}
-    name = " ".join(p for p in (lead.get("first_name"), lead.get("last_name")) if p)
-    return {"lead_id": example.get("lead_id"), "name": name or lead.get("full_name") or None}
+def _report(example: GeneratedExample) -> dict[str, Any]:
+    lead = _lead(example)
+    name = " ".join(p for p in (lead.first_name, lead.last_name) if p)
+    return {"lead_id": example.lead_id, "name": name or lead.full_name or None}
 
 
 @dataclass
@@ -154,7 +169,7 @@ class ExampleMatcher:
     name gets the example; an example whose lead_id is another campaign prospect's id
     (`bound_ids`) belongs to that prospect only."""
 
-    examples: list[dict[str, Any]]
+    examples: list[GeneratedExample]
     bound_ids: set[str] = field(default_factory=set)
     _by_key: dict[str, int] = field(default_factory=dict, init=False)
     _by_name: dict[str, list[int]] = field(default_factory=dict, init=False)
@@ -162,16 +177,16 @@ class ExampleMatcher:
 
     def __post_init__(self) -> None:
         for index, example in enumerate(self.examples):
-            if example.get("error") or not example.get("body"):
+            if not _usable(example):
                 continue
-            lead_id = _lower(example.get("lead_id"))
+            lead_id = _lower(example.lead_id)
             if lead_id:
                 self._by_key[lead_id] = index
             name = _example_name(example)
             if name and lead_id not in self.bound_ids:
                 self._by_name.setdefault(name, []).append(index)
 
-    def match(self, prospect: Prospect) -> dict[str, Any] | None:
+    def match(self, prospect: Prospect) -> GeneratedExample | None:
         index = self._match_index(prospect)
         if index is None:
             return None
@@ -192,31 +207,29 @@ class ExampleMatcher:
         return best[0] if best else None
 
     def _company(self, index: int) -> str:
-        return normalise_name((self.examples[index].get("lead") or {}).get("company"))
+        return normalise_name(_lead(self.examples[index]).company)
 
     def unmatched(self) -> list[dict[str, Any]]:
         """Usable examples no prospect took."""
         return [
-            _report(e)
-            for i, e in enumerate(self.examples)
-            if i not in self._used and not e.get("error") and e.get("body")
+            _report(e) for i, e in enumerate(self.examples) if i not in self._used and _usable(e)
         ]
 
     def skipped(self) -> list[dict[str, Any]]:
         """Examples that failed (an `error` instead of a body): never copied."""
         return [
-            {**_report(e), "error": e.get("error") or "no body"}
+            {**_report(e), "error": _json(e.error) or "no body"}
             for e in self.examples
-            if e.get("error") or not e.get("body")
+            if not _usable(e)
         ]
 
 
-def uuid_lead_ids(examples: list[dict[str, Any]]) -> list[uuid.UUID]:
+def uuid_lead_ids(examples: list[GeneratedExample]) -> list[uuid.UUID]:
     """The examples' lead_ids that are UUIDs (candidate prospect ids)."""
     ids = []
     for example in examples:
         try:
-            ids.append(uuid.UUID(str(example.get("lead_id"))))
+            ids.append(uuid.UUID(str(example.lead_id)))
         except ValueError:
             continue
     return ids

@@ -17,8 +17,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coldcraft.campaigns.access import get_owned, require_draft
 from coldcraft.campaigns.schemas import LaunchProblem
-from coldcraft.campaigns.service import campaign_service
+from coldcraft.chat.service import chat_service
 from coldcraft.errors import InvalidRequest, NotFound, WrongStatus
 from coldcraft.messages import export
 from coldcraft.messages.repository import MessageRepository
@@ -70,8 +71,8 @@ class MessageService:
     async def resolve(
         self, session: AsyncSession, user: User, campaign_id: uuid.UUID
     ) -> ResolveResult:
-        campaign = await campaign_service.get_owned(session, user, campaign_id, for_update=True)
-        campaign_service.require_draft(campaign, action="generate messages")
+        campaign = await get_owned(session, user, campaign_id, for_update=True)
+        require_draft(campaign, action="generate messages")
         outcome = await self.resolve_campaign(session, campaign)
         repo = MessageRepository(session)
         first = await repo.page(
@@ -114,10 +115,8 @@ class MessageService:
     async def _matcher(
         self, session: AsyncSession, campaign: Campaign, node: SequenceNode
     ) -> ExampleMatcher:
-        chat = await MessageRepository(session).node_session(campaign.id, node.id)
-        examples = (
-            [e for e in (chat.generated_examples or []) if isinstance(e, dict)] if chat else []
-        )
+        chat = await chat_service.for_node(session, campaign.id, node.id)
+        examples = chat_service.examples_of(chat) if chat else []
         candidates = uuid_lead_ids(examples)
         bound = (
             await prospect_service.get_many(session, campaign.id, candidates) if candidates else []
@@ -151,7 +150,7 @@ class MessageService:
         page: int = 1,
         limit: int = PAGE_MAX,
     ) -> tuple[list[CampaignProspectMessage], int]:
-        campaign = await campaign_service.get_owned(session, user, campaign_id)
+        campaign = await get_owned(session, user, campaign_id)
         repo = MessageRepository(session)
         items = await repo.page(
             campaign.id,
@@ -166,8 +165,8 @@ class MessageService:
         self, session: AsyncSession, user: User, campaign_id: uuid.UUID, data: MessageEdit
     ) -> CampaignProspectMessage:
         """A human edit: marks the message `manually_edited` so resolve never replaces it."""
-        campaign = await campaign_service.get_owned(session, user, campaign_id, for_update=True)
-        campaign_service.require_draft(campaign, action="edit messages")
+        campaign = await get_owned(session, user, campaign_id, for_update=True)
+        require_draft(campaign, action="edit messages")
         repo = MessageRepository(session)
         message = await repo.get_in_campaign(campaign.id, data.message_id)
         if message is None:
@@ -187,7 +186,7 @@ class MessageService:
     ) -> tuple[Campaign, AsyncIterator[bytes]]:
         """The campaign (404 before any byte is streamed) and its CSV as a byte stream that
         reads through `sessions` (the request's session is closed by then)."""
-        campaign = await campaign_service.get_owned(session, user, campaign_id)
+        campaign = await get_owned(session, user, campaign_id)
         nodes = await sequence_service.list_nodes(session, campaign.id)
         return campaign, export.stream_csv(sessions, campaign.id, nodes, status=status)
 
@@ -213,7 +212,7 @@ class MessageService:
         return problems
 
     async def _has_framework(self, session: AsyncSession, node: SequenceNode) -> bool:
-        chat = await MessageRepository(session).node_session(node.campaign_id, node.id)
+        chat = await chat_service.for_node(session, node.campaign_id, node.id)
         return chat is not None and bool(chat.skeleton)
 
     async def move_to_pending(self, session: AsyncSession, campaign: Campaign) -> None:

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coldcraft.config import Settings
 from coldcraft.errors import PaymentRequired
 from coldcraft.llm.models import choose_spec
-from coldcraft.messages.repository import SpendRepository
+from coldcraft.runs.service import run_service
 from coldcraft.store.base import utcnow
 from coldcraft.store.models import User
 
@@ -69,7 +69,7 @@ def list_price_per_lead(settings: Settings) -> float:
 
 class SpendService:
     async def per_lead_usd(self, session: AsyncSession, user: User, settings: Settings) -> float:
-        recent = await SpendRepository(session).recent_cost_per_item(
+        recent = await run_service.spend(session).recent_cost_per_item(
             user.id, WRITER_KINDS, runs=RECENT_RUNS
         )
         return recent if recent is not None else list_price_per_lead(settings)
@@ -81,7 +81,7 @@ class SpendService:
         cap = settings.spend_cap_usd_per_month
         if cap <= 0:
             return None
-        repo = SpendRepository(session)
+        repo = run_service.spend(session)
         per_lead = await self.per_lead_usd(session, user, settings)
         check = SpendCheck(
             cap_usd=cap,

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldcraft.store.base import utcnow
 from coldcraft.store.models import Run, RunItem
@@ -138,3 +139,52 @@ class RunItemRepository(Repository[RunItem]):
         )
         rows = (await self.session.execute(stmt)).all()
         return [(row[0], bool(row[1]), row[2]) for row in rows]
+
+
+class SpendRepository:
+    """Read-only sums over an account's runs, for the spend cap (messages/spend.py)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def cost_since(self, user_id: uuid.UUID, since: datetime) -> float:
+        cost = func.coalesce(func.sum(Run.usage["cost_usd"].as_float()), 0.0)
+        stmt = select(cost).where(Run.user_id == user_id, Run.created_at >= since)
+        return float((await self.session.execute(stmt)).scalar_one() or 0.0)
+
+    async def recent_cost_per_item(
+        self, user_id: uuid.UUID, kinds: Sequence[str], *, runs: int
+    ) -> float | None:
+        """Average cost per finished item over the user's last `runs` runs of `kinds` that
+        did any work; None without such history."""
+        items = Run.progress_done + Run.progress_failed
+        recent = (
+            select(Run.usage["cost_usd"].as_float().label("cost"), items.label("items"))
+            .where(Run.user_id == user_id, Run.kind.in_(kinds), items > 0)
+            .order_by(Run.created_at.desc())
+            .limit(runs)
+            .subquery()
+        )
+        stmt = select(func.sum(recent.c.cost), func.sum(recent.c["items"]))
+        cost, count = (await self.session.execute(stmt)).one()
+        if not count or not cost:
+            return None
+        return float(cost) / int(count)
+
+    async def items_in_flight(self, user_id: uuid.UUID, kinds: Sequence[str]) -> int:
+        """Items that queued/running runs of `kinds` have still to do (a queued run counts
+        once it is planned: its total is unknown before)."""
+        left = Run.progress_total - Run.progress_done - Run.progress_failed
+        stmt = select(func.coalesce(func.sum(left), 0)).where(
+            Run.user_id == user_id, Run.kind.in_(kinds), Run.status.in_(("queued", "running"))
+        )
+        return int((await self.session.execute(stmt)).scalar_one() or 0)
+
+    async def active_run(self, kind: str, campaign_id: uuid.UUID, node_id: uuid.UUID) -> str | None:
+        stmt = select(Run.id).where(
+            Run.kind == kind,
+            Run.campaign_id == campaign_id,
+            Run.node_id == node_id,
+            Run.status.in_(("queued", "running")),
+        )
+        return (await self.session.execute(stmt.limit(1))).scalars().first()

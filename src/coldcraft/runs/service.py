@@ -39,7 +39,12 @@ from coldcraft.errors import InternalError, NotFound, Unauthorized
 from coldcraft.llm.usage import Usage
 from coldcraft.runs.claims import chat_claims
 from coldcraft.runs.kinds import RunQueue
-from coldcraft.runs.repository import TERMINAL_STATUSES, RunItemRepository, RunRepository
+from coldcraft.runs.repository import (
+    TERMINAL_STATUSES,
+    RunItemRepository,
+    RunRepository,
+    SpendRepository,
+)
 from coldcraft.runs.tokens import issue_token, new_run_id, read_token
 from coldcraft.store.base import utcnow
 from coldcraft.store.models import Run, User
@@ -169,6 +174,16 @@ class RunService:
         if run is None:
             raise NotFound(RUN_NOT_FOUND)
         return run
+
+    def spend(self, session: AsyncSession) -> SpendRepository:
+        """Read-only sums over an account's runs (cost, work in flight) for the spend cap."""
+        return SpendRepository(session)
+
+    async def active_run_id(
+        self, session: AsyncSession, kind: str, campaign_id: uuid.UUID, node_id: uuid.UUID
+    ) -> str | None:
+        """A queued or running run of `kind` on the node, if any."""
+        return await SpendRepository(session).active_run(kind, campaign_id, node_id)
 
     def issue_token(self, settings: Settings, run_id: str) -> str:
         secret = settings.resolved_secret_key()

@@ -20,6 +20,7 @@ import contextlib
 import logging
 import sqlite3
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from dbos import DBOS, DBOSClient, EnqueueOptions
@@ -65,10 +66,16 @@ class ExecutorIdInUse(RuntimeError):
 
 class RunEngine:
     def __init__(
-        self, settings: Settings, sessionmaker: SessionMaker, *, kinds: RunKinds | None = None
+        self,
+        settings: Settings,
+        sessionmaker: SessionMaker,
+        *,
+        kinds: Callable[[], RunKinds] = run_kinds,
     ) -> None:
         self.settings = settings
-        self.runtime = Runtime(settings, sessionmaker, kinds or run_kinds())
+        self.sessionmaker = sessionmaker
+        self.kinds = kinds  # built at start: a misnamed kind fails the start, not an import
+        self._runtime: Runtime | None = None
         self.system_url = system_database_url(settings)
         self.in_transaction = shares_our_database(settings)
         self.client: DBOSClient | None = None
@@ -81,7 +88,15 @@ class RunEngine:
     def executing(self) -> bool:
         return self.executor_id is not None
 
+    @property
+    def runtime(self) -> Runtime:
+        if self._runtime is None:
+            raise RuntimeError("The run engine is not started")
+        return self._runtime
+
     async def start(self, *, execute: bool, executor_id: str | None = None) -> None:
+        """Raises `UnknownRunKind` (naming the kind) when a run kind is misnamed."""
+        self._runtime = Runtime(self.settings, self.sessionmaker, self.kinds())
         if execute:
             set_runtime(self.runtime)  # before launch: recovered workflows may start at once
             await self._launch(executor_id or self.settings.worker_id or EMBEDDED_EXECUTOR_ID)

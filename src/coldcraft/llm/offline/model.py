@@ -28,8 +28,8 @@ from pydantic_ai.messages import (
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from coldcraft.llm.context import read_section
-from coldcraft.llm.offline_framework import next_submission, plan, skeleton_args
-from coldcraft.llm.offline_writer import clean_value, write_blocks
+from coldcraft.llm.offline.framework import next_submission, plan, skeleton_args
+from coldcraft.llm.offline.writer import clean_value, write_blocks
 
 OFFLINE_NAME = "offline"
 UPDATE_TOOL = "updateSkeleton"

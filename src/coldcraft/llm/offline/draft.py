@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from coldcraft.llm.offline_writer import GENERIC_TOPIC, clean_value
+from coldcraft.llm.offline.writer import GENERIC_TOPIC, clean_value
 
 GENERIC_AUDIENCE = "teams like yours"
 GREETINGS = {"neutral": "Hi", "casual": "Hey", "formal": "Hello"}

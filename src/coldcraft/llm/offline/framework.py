@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from coldcraft.llm.offline_draft import (
+from coldcraft.llm.offline.draft import (
     Recipe,
     apply_edits,
     audience_from,
@@ -26,7 +26,7 @@ from coldcraft.llm.offline_draft import (
     workspace_audience,
     workspace_topic,
 )
-from coldcraft.llm.offline_writer import GENERIC_TOPIC, write_blocks
+from coldcraft.llm.offline.writer import GENERIC_TOPIC, write_blocks
 from coldcraft.skeletons.schema import Lead, Sender
 from coldcraft.skeletons.template import render
 

@@ -1,4 +1,4 @@
-"""All routes, one router per domain."""
+"""The one module that knows every router (one per domain); app.py includes it."""
 
 from __future__ import annotations
 
