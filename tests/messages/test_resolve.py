@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
+from coldcraft.chat.schemas import GeneratedExample
 from coldcraft.messages.resolve import (
-    CompiledTemplate,
     ExampleMatcher,
+    NodeText,
     RenderContext,
     name_key,
     normalise_name,
@@ -33,8 +34,8 @@ VALUES = [None, "", " ", "Ada", "O'Neil, Jr.", "50%", "a&&b", "%company%", "x  y
 
 
 @pytest.mark.parametrize("template", TEMPLATES)
-def test_compiled_template_renders_exactly_like_render(template: str) -> None:
-    compiled = CompiledTemplate(template)
+def test_node_text_renders_exactly_like_render(template: str) -> None:
+    compiled = NodeText(template)
     for first, company, project in itertools.product(VALUES, repeat=3):
         position = company
         custom = {"project": project} if project is not None else {}
@@ -46,8 +47,8 @@ def test_compiled_template_renders_exactly_like_render(template: str) -> None:
 
 def test_one_lead_values_serve_several_templates_without_leaking_missing_fields() -> None:
     lead_values = CTX.values(Lead(company="Acme"))
-    assert CompiledTemplate("Hi %first_name%,").render(lead_values) == ("Hi,", ["first_name"])
-    assert CompiledTemplate("About %company%").render(lead_values) == ("About Acme", [])
+    assert NodeText("Hi %first_name%,").render(lead_values) == ("Hi,", ["first_name"])
+    assert NodeText("About %company%").render(lead_values) == ("About Acme", [])
 
 
 @pytest.mark.parametrize(
@@ -67,8 +68,9 @@ def _prospect(**fields: Any) -> Prospect:
     return Prospect(id=uuid.uuid4(), **fields)
 
 
-def _example(lead_id: str, **lead: Any) -> dict[str, Any]:
-    return {"lead_id": lead_id, "lead": lead, "subject": "s", "body": f"for {lead_id}"}
+def _example(lead_id: str, **lead: Any) -> GeneratedExample:
+    data = {"lead_id": lead_id, "lead": lead, "subject": "s", "body": f"for {lead_id}"}
+    return GeneratedExample.model_validate(data)
 
 
 def test_lead_id_may_be_the_prospects_email() -> None:
@@ -98,7 +100,9 @@ def test_among_namesake_examples_the_same_company_wins() -> None:
 
 
 def test_failed_examples_are_skipped() -> None:
-    failed = {"lead_id": "x", "lead": {"first_name": "Ada"}, "error": {"code": "e", "message": "m"}}
+    failed = GeneratedExample.model_validate(
+        {"lead_id": "x", "lead": {"first_name": "Ada"}, "error": {"code": "e", "message": "m"}}
+    )
     matcher = ExampleMatcher([failed])
     assert matcher.match(_prospect(first_name="Ada")) is None
     assert matcher.skipped() == [

@@ -57,11 +57,15 @@ class TurnRequest(_Request):
     """The asynchronous turn: the same inputs, camelCase as the original product's /turn."""
 
     message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
-    availableVarNames: list[str] | None = Field(default=None, max_length=MAX_VAR_NAMES)
-    sampleLeads: list[SampleLead] | None = Field(default=None, max_length=MAX_SAMPLE_LEADS)
-    sequenceContext: SequenceContextIn | None = None
+    available_var_names: list[str] | None = Field(
+        default=None, max_length=MAX_VAR_NAMES, alias="availableVarNames"
+    )
+    sample_leads: list[SampleLead] | None = Field(
+        default=None, max_length=MAX_SAMPLE_LEADS, alias="sampleLeads"
+    )
+    sequence_context: SequenceContextIn | None = Field(default=None, alias="sequenceContext")
 
-    @field_validator("availableVarNames")
+    @field_validator("available_var_names")
     @classmethod
     def _names(cls, value: list[str] | None) -> list[str] | None:
         if value is not None and any(not name or len(name) > 100 for name in value):

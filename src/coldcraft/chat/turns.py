@@ -167,9 +167,9 @@ class TurnService:
         await session.flush()
         inputs = TurnInputs(
             message=data.message,
-            sample_leads=data.sampleLeads,
-            sequence_context=data.sequenceContext,
-            available_var_names=data.availableVarNames,
+            sample_leads=data.sample_leads,
+            sequence_context=data.sequence_context,
+            available_var_names=data.available_var_names,
         )
         return await run_service.start_run(
             session,

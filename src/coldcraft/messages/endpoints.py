@@ -57,7 +57,9 @@ async def generate_messages(
     )
     response.status_code = 202
     return GenerateAIStarted(
-        runId=started.run_id, publicAccessToken=started.public_access_token, prospects=prospects
+        run_id=started.run_id,
+        public_access_token=started.public_access_token,
+        prospects=prospects,
     )
 
 

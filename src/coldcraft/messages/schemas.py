@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from coldcraft.runs.schemas import StartRunResponse
 from coldcraft.store.models import CampaignProspectMessage
 
 if TYPE_CHECKING:
@@ -146,7 +147,7 @@ class ResolveResponse(BaseModel):
         )
 
 
-class GenerateAIStarted(BaseModel):
-    runId: str  # wire name
-    publicAccessToken: str  # wire name
+class GenerateAIStarted(StartRunResponse):
+    """The run started, and how many prospects it will write."""
+
     prospects: int

@@ -47,12 +47,12 @@ class NodeUpdate(NodeContent):
 
 
 class NodeMove(_Request):
-    nodeId: uuid.UUID  # wire name
-    toPosition: int = Field(ge=0)  # wire name
+    node_id: uuid.UUID = Field(alias="nodeId")
+    to_position: int = Field(ge=0, alias="toPosition")
 
 
 class NodeDelete(_Request):
-    nodeId: uuid.UUID  # wire name
+    node_id: uuid.UUID = Field(alias="nodeId")
 
 
 class AINodeOut(BaseModel):

@@ -143,16 +143,16 @@ class SequenceService:
         self, session: AsyncSession, user: User, campaign_id: uuid.UUID, data: NodeMove
     ) -> list[SequenceNode]:
         _, nodes = await self._lock(session, user, campaign_id)
-        node = _find(nodes, data.nodeId)
+        node = _find(nodes, data.node_id)
         if node.type == "end":
             raise InvalidRequest("The end node cannot be moved: it stays last")
         nodes.remove(node)
         last = _end_index(nodes)
-        if data.toPosition > last:
+        if data.to_position > last:
             raise InvalidRequest(
                 f"toPosition must be between 0 and {last} (the end node stays last)"
             )
-        nodes.insert(data.toPosition, node)
+        nodes.insert(data.to_position, node)
         _renumber(nodes)
         await session.flush()
         return nodes
@@ -161,7 +161,7 @@ class SequenceService:
         self, session: AsyncSession, user: User, campaign_id: uuid.UUID, data: NodeDelete
     ) -> list[SequenceNode]:
         _, nodes = await self._lock(session, user, campaign_id)
-        node = _find(nodes, data.nodeId)
+        node = _find(nodes, data.node_id)
         if node.type == "end":
             raise InvalidRequest("The end node cannot be deleted")
         nodes.remove(node)
