@@ -62,7 +62,7 @@ async def create_session(
     body: SessionCreate, session: DBSession, user: CurrentUser, response: Response
 ) -> SessionResponse:
     """The node's session: 201 when created now, 200 with the existing one."""
-    chat, created = await chat_service.create_session(session, user, body)
+    chat, created = await chat_service.create_chat(session, user, body)
     if not created:
         response.status_code = 200
     return SessionResponse(session=SessionOut.model_validate(chat))
@@ -74,7 +74,7 @@ async def list_sessions(
     user: CurrentUser,
     campaign_id: Annotated[uuid.UUID | None, Query(description="Only this campaign's")] = None,
 ) -> SessionList:
-    chats = await chat_service.list_sessions(session, user, campaign_id=campaign_id)
+    chats = await chat_service.list_chats(session, user, campaign_id=campaign_id)
     return SessionList(sessions=[SessionOut.model_validate(c) for c in chats])
 
 
@@ -83,7 +83,7 @@ async def get_session(
     session_id: uuid.UUID, session: DBSession, user: CurrentUser
 ) -> SessionResponse:
     """The row clients poll (one query)."""
-    row = await chat_service.read_session(session, user, session_id)
+    row = await chat_service.read_chat(session, user, session_id)
     return SessionResponse(session=SessionOut.model_validate(row))
 
 
@@ -96,13 +96,13 @@ async def update_session(
     settings: AppSettings,
 ) -> SessionResponse:
     """Partial update; a new skeleton must pass the judge (400 with its issues)."""
-    chat = await chat_service.update_session(session, user, session_id, body, settings=settings)
+    chat = await chat_service.update_chat(session, user, session_id, body, settings=settings)
     return SessionResponse(session=SessionOut.model_validate(chat))
 
 
 @router.delete(SESSION, response_model=Success, responses=errors(400, 401, 404))
 async def delete_session(session_id: uuid.UUID, session: DBSession, user: CurrentUser) -> Success:
-    await chat_service.delete_session(session, user, session_id)
+    await chat_service.delete_chat(session, user, session_id)
     return Success()
 
 

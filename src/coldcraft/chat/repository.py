@@ -23,28 +23,28 @@ _POLLED = select(*(c for c in _SESSIONS.c if c.key != "agent_history")).where(
 class ChatSessionRepository(Repository[AIChatSession]):
     model = AIChatSession
 
-    async def read_polled(self, user_id: uuid.UUID, session_id: uuid.UUID) -> RowMapping | None:
+    async def read_polled(self, user_id: uuid.UUID, chat_id: uuid.UUID) -> RowMapping | None:
         """The owned session's columns as a mapping (read-only: the GET clients poll)."""
-        params = {"session_id": session_id, "user_id": user_id}
+        params = {"session_id": chat_id, "user_id": user_id}
         return (await self.session.execute(_POLLED, params)).mappings().one_or_none()
 
     async def get_owned(
-        self, user_id: uuid.UUID, session_id: uuid.UUID, *, fresh: bool = False
+        self, user_id: uuid.UUID, chat_id: uuid.UUID, *, fresh: bool = False
     ) -> AIChatSession | None:
         """One indexed query by primary key; `fresh` re-reads a row this session already holds."""
         stmt = select(AIChatSession).where(
-            AIChatSession.id == session_id, AIChatSession.user_id == user_id
+            AIChatSession.id == chat_id, AIChatSession.user_id == user_id
         )
         if fresh:
             stmt = stmt.execution_options(populate_existing=True)
         # Clients poll this row: skip the agent's (large) message history they never see.
         return await self.one_or_none(stmt.options(defer(AIChatSession.agent_history)))
 
-    async def get_fresh(self, session_id: uuid.UUID, *, lock: bool = True) -> AIChatSession | None:
+    async def get_fresh(self, chat_id: uuid.UUID, *, lock: bool = True) -> AIChatSession | None:
         """The row as committed now; `lock` (FOR UPDATE on PostgreSQL) for a read-modify-write."""
         stmt = (
             select(AIChatSession)
-            .where(AIChatSession.id == session_id)
+            .where(AIChatSession.id == chat_id)
             .execution_options(populate_existing=True)
         )
         if lock:
@@ -97,5 +97,5 @@ class ChatSessionRepository(Repository[AIChatSession]):
         rows = (await self.session.execute(stmt)).all()
         return {row[0]: (row[1], row[2]) for row in rows}
 
-    async def delete_by_id(self, session_id: uuid.UUID) -> None:
-        await self.session.execute(delete(AIChatSession).where(AIChatSession.id == session_id))
+    async def delete_by_id(self, chat_id: uuid.UUID) -> None:
+        await self.session.execute(delete(AIChatSession).where(AIChatSession.id == chat_id))

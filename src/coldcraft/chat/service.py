@@ -70,12 +70,12 @@ class ChatService:
         await self._ai_node(session, campaign, node_id)
         return await self._find_or_create(session, user, campaign, node_id)
 
-    async def create_session(
+    async def create_chat(
         self, session: AsyncSession, user: User, data: SessionCreate
     ) -> tuple[AIChatSession, bool]:
         return await self.open_for_node(session, user, data.campaign_id, data.node_id)
 
-    async def list_sessions(
+    async def list_chats(
         self, session: AsyncSession, user: User, *, campaign_id: uuid.UUID | None = None
     ) -> list[AIChatSession]:
         """All the user's sessions, or one campaign's (404 if that campaign is not theirs)."""
@@ -83,10 +83,10 @@ class ChatService:
             await get_owned(session, user, campaign_id)
         return await ChatSessionRepository(session).list_for_user(user.id, campaign_id=campaign_id)
 
-    async def get_session(
-        self, session: AsyncSession, user: User, session_id: uuid.UUID, *, fresh: bool = False
+    async def get_chat(
+        self, session: AsyncSession, user: User, chat_id: uuid.UUID, *, fresh: bool = False
     ) -> AIChatSession:
-        chat = await ChatSessionRepository(session).get_owned(user.id, session_id, fresh=fresh)
+        chat = await ChatSessionRepository(session).get_owned(user.id, chat_id, fresh=fresh)
         if chat is None:
             raise NotFound("Chat session not found")
         return chat
@@ -97,25 +97,25 @@ class ChatService:
         """The user's chat session, or None (callers choose their own 404 message)."""
         return await ChatSessionRepository(session).get_owned(user.id, chat_id)
 
-    async def read_session(
-        self, session: AsyncSession, user: User, session_id: uuid.UUID
+    async def read_chat(
+        self, session: AsyncSession, user: User, chat_id: uuid.UUID
     ) -> dict[str, Any]:
         """The session's columns, for the reply of the GET clients poll (no ORM object)."""
-        row = await ChatSessionRepository(session).read_polled(user.id, session_id)
+        row = await ChatSessionRepository(session).read_polled(user.id, chat_id)
         if row is None:
             raise NotFound("Chat session not found")
         return dict(row)
 
-    async def update_session(
+    async def update_chat(
         self,
         session: AsyncSession,
         user: User,
-        session_id: uuid.UUID,
+        chat_id: uuid.UUID,
         data: SessionUpdate,
         *,
         settings: Settings,
     ) -> AIChatSession:
-        chat, campaign = await self._editable(session, user, session_id)
+        chat, campaign = await self._editable(session, user, chat_id)
         changes = data.model_fields_set
         for field in PLAIN_FIELDS:
             if field in changes:
@@ -181,11 +181,9 @@ class ChatService:
         chat.generated_examples = [*earlier, *dumped]
         return True
 
-    async def delete_session(
-        self, session: AsyncSession, user: User, session_id: uuid.UUID
-    ) -> None:
+    async def delete_chat(self, session: AsyncSession, user: User, chat_id: uuid.UUID) -> None:
         """Delete (in draft, like every session mutation) and cancel the session's runs."""
-        chat = await self.get_session(session, user, session_id)
+        chat = await self.get_chat(session, user, chat_id)
         campaign = await get_owned(session, user, chat.campaign_id)
         require_draft(campaign, action="delete a chat session")
         await run_service.cancel_runs(session, chat_id=chat.id)
@@ -219,10 +217,10 @@ class ChatService:
         return existing, False
 
     async def _editable(
-        self, session: AsyncSession, user: User, session_id: uuid.UUID
+        self, session: AsyncSession, user: User, chat_id: uuid.UUID
     ) -> tuple[AIChatSession, Campaign]:
         """The session, re-read under the same check a task's claim makes: in draft, not held."""
-        chat = await self.get_session(session, user, session_id, fresh=True)
+        chat = await self.get_chat(session, user, chat_id, fresh=True)
         campaign = await get_owned(session, user, chat.campaign_id)
         require_draft(campaign, action="edit a chat session")
         if chat.task_status is not None:

@@ -53,7 +53,7 @@ class TurnInputs(BaseModel):
 class PreparedTurn:
     """Everything the model call needs; built in a short read-only transaction."""
 
-    session_id: uuid.UUID
+    chat_id: uuid.UUID
     message: str
     context: FrameworkContext
     history_json: str | None

@@ -87,11 +87,11 @@ async def run_turn_model(
 
 
 async def persist_turn(
-    session: AsyncSession, session_id: uuid.UUID, output: TurnOutput, *, run_id: str | None
+    session: AsyncSession, chat_id: uuid.UUID, output: TurnOutput, *, run_id: str | None
 ) -> tuple[AIChatSession, bool]:
     """Append the reply and adopt the accepted skeleton, if the turn still holds the claim.
     Returns the session and whether its skeleton changed."""
-    chat = await ChatSessionRepository(session).get_fresh(session_id)
+    chat = await ChatSessionRepository(session).get_fresh(chat_id)
     if chat is None:
         raise NotFound("Chat session not found")
     if chat.task_status != CHAT_PROCESSING or chat.task_run_id != run_id:
@@ -159,7 +159,7 @@ class TurnService:
     ) -> StartedRun:
         """The asynchronous turn: the user message, the claim, the run and its enqueue are
         one unit (a busy session rolls the message back)."""
-        chat = await chat_service.get_session(session, user, chat_id, fresh=True)
+        chat = await chat_service.get_chat(session, user, chat_id, fresh=True)
         campaign = await get_owned(session, user, chat.campaign_id)
         require_draft(campaign, action="chat")
         chat = await ChatSessionRepository(session).get_fresh(chat.id) or chat  # row lock

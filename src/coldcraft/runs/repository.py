@@ -42,11 +42,11 @@ class RunRepository(Repository[Run]):
         return await self.one_or_none(stmt.execution_options(populate_existing=True))
 
     async def list_active(
-        self, *, session_id: uuid.UUID | None = None, campaign_id: uuid.UUID | None = None
+        self, *, chat_id: uuid.UUID | None = None, campaign_id: uuid.UUID | None = None
     ) -> Sequence[Run]:
         stmt = select(Run).where(Run.status.in_(ACTIVE_STATUSES))
-        if session_id is not None:
-            stmt = stmt.where(Run.session_id == session_id)
+        if chat_id is not None:
+            stmt = stmt.where(Run.session_id == chat_id)
         if campaign_id is not None:
             stmt = stmt.where(Run.campaign_id == campaign_id)
         return await self.all(stmt.with_for_update())

@@ -208,7 +208,7 @@ class RunService:
         """Cancel every queued/running run of a chat session or a campaign; returns how many."""
         if chat_id is None and campaign_id is None:
             return 0
-        runs = await RunRepository(session).list_active(session_id=chat_id, campaign_id=campaign_id)
+        runs = await RunRepository(session).list_active(chat_id=chat_id, campaign_id=campaign_id)
         for run in runs:
             await self._cancel(session, run)
         return len(runs)
