@@ -12,12 +12,13 @@ import pytest
 from dbos import DBOSClient
 from fastapi import FastAPI
 from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldcraft.config import Settings
 from coldcraft.errors import InternalError, SessionBusy
 from coldcraft.runs.claims import chat_claims
 from coldcraft.runs.kinds import ErrorInfo, RunQueue
-from coldcraft.runs.service import run_service
+from coldcraft.runs.service import StartedRun, run_service
 from coldcraft.store.base import utcnow
 from coldcraft.store.models import AIChatSession, Run
 from coldcraft.store.session import SessionMaker, unit_of_work
@@ -35,6 +36,26 @@ async def claim(sessionmaker: SessionMaker, chat: dict[str, Any], run_id: str | 
             run_id=run_id,
             lease_seconds=Settings().claim_lease_seconds,
         )
+
+
+async def start_claiming_echo(
+    session: AsyncSession,
+    queue: RunQueue,
+    account: Account,
+    settings: Settings,
+    chat: dict[str, Any],
+) -> StartedRun:
+    """An echo run on `chat`, started in the caller's transaction (which it does not end)."""
+    return await run_service.start_run(
+        session,
+        queue,
+        user=account.user,
+        kind=ECHO,
+        settings=settings,
+        chat_id=uuid.UUID(chat["id"]),
+        params=EchoParams(items=["a"]),
+        claim="generating_examples",
+    )
 
 
 async def add_run(sessionmaker: SessionMaker, account: Account, status: str, **fields: Any) -> str:
@@ -176,16 +197,7 @@ async def test_a_failed_enqueue_is_a_500_and_leaves_the_session_free(
 ) -> None:
     with pytest.raises(InternalError):
         async with unit_of_work(sessionmaker) as session:
-            await run_service.start_run(
-                session,
-                run_queue,
-                user=account.user,
-                kind=ECHO,
-                settings=settings,
-                chat_id=uuid.UUID(chat["id"]),
-                params=EchoParams(items=["a"]),
-                claim="generating_examples",
-            )
+            await start_claiming_echo(session, run_queue, account, settings, chat)
     row = await read_chat_session(sessionmaker, chat["id"])
     assert row.task_status is None
     await claim(sessionmaker, chat, None)  # immediately retryable
@@ -202,16 +214,7 @@ async def test_start_run_commits_nothing_of_its_own_on_either_database(
     """The caller owns the transaction: rolled back, it leaves no run, no claim and no
     workflow (SQLite's enqueue is an after-commit hook; PostgreSQL's joins the transaction)."""
     async with sessionmaker() as session:
-        started = await run_service.start_run(
-            session,
-            run_queue,
-            user=account.user,
-            kind=ECHO,
-            settings=settings,
-            chat_id=uuid.UUID(chat["id"]),
-            params=EchoParams(items=["a"]),
-            claim="generating_examples",
-        )
+        started = await start_claiming_echo(session, run_queue, account, settings, chat)
         await session.rollback()
     assert await read_run(sessionmaker, started.run_id) is None
     assert (await read_chat_session(sessionmaker, chat["id"])).task_status is None

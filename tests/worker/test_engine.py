@@ -20,6 +20,8 @@ async def start_echo(
     account: Account,
     settings: Settings,
     chat_id: str | None,
+    *,
+    kind: str = ECHO,
     **params: Any,
 ) -> str:
     async with unit_of_work(sessionmaker) as session:
@@ -27,7 +29,7 @@ async def start_echo(
             session,
             app.state.run_engine,
             user=account.user,
-            kind=ECHO,
+            kind=kind,
             settings=settings,
             chat_id=uuid.UUID(chat_id) if chat_id else None,
             params=EchoParams(**params),

@@ -3,7 +3,6 @@ run of a kind the process does not know fails with a message naming it."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import httpx
@@ -12,13 +11,13 @@ from fastapi import FastAPI
 
 from coldcraft.config import Settings
 from coldcraft.runs.kinds import RunKinds, UnknownRunKind
-from coldcraft.runs.service import run_service
-from coldcraft.store.session import SessionMaker, unit_of_work
+from coldcraft.store.session import SessionMaker
 from coldcraft.worker.engine import RunEngine
 from coldcraft.worker.kinds import BUILTIN_KINDS, run_kinds
 from tests.fixtures.factories import Account
 from tests.fixtures.runs import create_chat_session, read_chat_session, wait_for_run
-from tests.worker.kinds import EchoKind, EchoParams
+from tests.worker.kinds import EchoKind
+from tests.worker.test_engine import start_echo
 
 
 class Misspelled(EchoKind):
@@ -66,18 +65,9 @@ async def test_a_run_of_an_unknown_kind_fails_naming_it_and_frees_the_chat(
     settings: Settings,
 ) -> None:
     chat = await create_chat_session(api, sessionmaker, account)
-    async with unit_of_work(sessionmaker) as session:
-        started = await run_service.start_run(
-            session,
-            app.state.run_engine,
-            user=account.user,
-            kind="generate-ai-mesages",
-            settings=settings,
-            chat_id=uuid.UUID(chat["id"]),
-            params=EchoParams(),
-            claim="generating_examples",
-        )
-    run = await wait_for_run(sessionmaker, started.run_id)
+    kind = "generate-ai-mesages"
+    run_id = await start_echo(app, sessionmaker, account, settings, chat["id"], kind=kind)
+    run = await wait_for_run(sessionmaker, run_id)
     assert run.status == "failed"
     assert run.error is not None
     assert run.error["message"].startswith("Unknown run kind 'generate-ai-mesages'")

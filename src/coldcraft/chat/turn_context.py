@@ -26,11 +26,11 @@ from coldcraft.llm.framework_agent import FrameworkContext
 from coldcraft.prospects.service import prospect_service
 from coldcraft.senders.service import sender_service
 from coldcraft.sequences.position import Touches
-from coldcraft.sequences.service import sequence_service
+from coldcraft.sequences.service import find_node, sequence_service
 from coldcraft.skeletons.judge import JudgeContext
 from coldcraft.skeletons.schema import LEAD_FIELDS, SENDER_FIELDS, Lead, Skeleton
 from coldcraft.skeletons.template import CUSTOM_PREFIX, is_known_field
-from coldcraft.store.models import AIChatSession, Campaign, SequenceNode, User
+from coldcraft.store.models import AIChatSession, Campaign, User
 
 AUTO_SAMPLE_SIZE = 5
 
@@ -65,7 +65,7 @@ async def prepare_turn(
     owner = await _owner(session, chat)
     campaign = await get_owned(session, owner, chat.campaign_id)
     nodes = await sequence_service.list_nodes(session, campaign.id)
-    node = _node(nodes, chat.node_id)
+    node = find_node(nodes, chat.node_id)
     workspace = await context_service.get_context(session, owner)
     leads = await _sample_leads(session, campaign, inputs.sample_leads)
     touches = Touches.of(nodes)
@@ -189,13 +189,6 @@ async def _owner(session: AsyncSession, chat: AIChatSession) -> User:
     if owner is None:
         raise NotFound("Chat session not found")
     return owner
-
-
-def _node(nodes: list[SequenceNode], node_id: uuid.UUID) -> SequenceNode:
-    for node in nodes:
-        if node.id == node_id:
-            return node
-    raise NotFound("Sequence node not found")
 
 
 def _default_output(campaign: Campaign) -> str:

@@ -79,7 +79,8 @@ def _renumber(nodes: list[SequenceNode]) -> list[SequenceNode]:
     return nodes
 
 
-def _find(nodes: list[SequenceNode], node_id: uuid.UUID) -> SequenceNode:
+def find_node(nodes: list[SequenceNode], node_id: uuid.UUID) -> SequenceNode:
+    """The node of `nodes` with this id; 404 `Sequence node not found` otherwise."""
     for node in nodes:
         if node.id == node_id:
             return node
@@ -134,7 +135,7 @@ class SequenceService:
         data: NodeUpdate,
     ) -> SequenceNode:
         _, nodes = await self._lock(session, user, campaign_id)
-        node = _find(nodes, node_id)
+        node = find_node(nodes, node_id)
         _apply_content(node, data)
         await session.flush()
         return node
@@ -143,7 +144,7 @@ class SequenceService:
         self, session: AsyncSession, user: User, campaign_id: uuid.UUID, data: NodeMove
     ) -> list[SequenceNode]:
         _, nodes = await self._lock(session, user, campaign_id)
-        node = _find(nodes, data.node_id)
+        node = find_node(nodes, data.node_id)
         if node.type == "end":
             raise InvalidRequest("The end node cannot be moved: it stays last")
         nodes.remove(node)
@@ -161,7 +162,7 @@ class SequenceService:
         self, session: AsyncSession, user: User, campaign_id: uuid.UUID, data: NodeDelete
     ) -> list[SequenceNode]:
         _, nodes = await self._lock(session, user, campaign_id)
-        node = _find(nodes, data.node_id)
+        node = find_node(nodes, data.node_id)
         if node.type == "end":
             raise InvalidRequest("The end node cannot be deleted")
         nodes.remove(node)
