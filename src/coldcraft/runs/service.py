@@ -102,7 +102,7 @@ class RunService:
             session_id=chat_id,
             campaign_id=campaign_id,
             node_id=node_id,
-            params=params.model_dump(mode="json", exclude_unset=True),
+            params=params.model_dump(mode="json", exclude_unset=True, by_alias=True),
             usage=Usage().as_dict(),
         )
         session.add(run)
