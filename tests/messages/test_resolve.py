@@ -81,12 +81,65 @@ def test_lead_id_may_be_the_prospects_email() -> None:
 
 
 def test_a_namesake_with_another_email_does_not_take_the_example() -> None:
-    other = _prospect(email="ada@other.example", first_name="Ada", last_name="L")
-    matcher = ExampleMatcher(
-        [_example("ada@x.example", first_name="Ada", last_name="L", email="ada@x.example")]
+    other = _prospect(email="ada@other.example", first_name="Ada", last_name="L", company="Acme")
+    example = _example(
+        "name:ada l", first_name="Ada", last_name="L", email="ada@x.example", company="Acme"
     )
+    matcher = ExampleMatcher([example])
     assert matcher.match(other) is None
-    assert matcher.unmatched() == [{"lead_id": "ada@x.example", "name": "Ada L"}]
+    assert matcher.unmatched() == [
+        {
+            "lead_id": "name:ada l",
+            "name": "Ada L",
+            "company": "Acme",
+            "reason": "the Ada L at Acme has another email or LinkedIn URL",
+        }
+    ]
+
+
+def test_an_example_for_an_unknown_email_says_so() -> None:
+    matcher = ExampleMatcher([_example("ada@x.example", first_name="Ada", last_name="L")])
+    assert matcher.match(_prospect(email="bob@x.example", first_name="Bob")) is None
+    assert matcher.unmatched() == [
+        {
+            "lead_id": "ada@x.example",
+            "name": "Ada L",
+            "company": None,
+            "reason": "no prospect has the id, email or LinkedIn URL 'ada@x.example'",
+        }
+    ]
+
+
+def test_namesakes_at_two_companies_get_only_their_own_companys_example() -> None:
+    """Two Sarah Lees (Globex, CFO; Acme, Head of Ops) and one example for the one at Acme:
+    only the Acme prospect gets it."""
+    example = _example("name:sarah lee", first_name="Sarah", last_name="Lee", company="Acme")
+    matcher = ExampleMatcher([example])
+    globex = _prospect(first_name="Sarah", last_name="Lee", company="Globex", position="CFO")
+    acme = _prospect(first_name="sarah", last_name="LEE", company="ACME", position="Head of Ops")
+    assert matcher.match(globex) is None
+    assert matcher.match(acme) is example
+    assert matcher.unmatched() == []
+
+
+def test_a_name_never_crosses_companies_and_the_report_says_where_the_namesake_is() -> None:
+    matcher = ExampleMatcher(
+        [_example("name:sarah lee", first_name="Sarah", last_name="Lee", company="Acme")]
+    )
+    assert matcher.match(_prospect(first_name="Sarah", last_name="Lee", company="Globex")) is None
+    assert matcher.match(_prospect(first_name="Sarah", last_name="Lee")) is None
+    [report] = matcher.unmatched()
+    assert report["reason"] == (
+        "no Sarah Lee at Acme: the prospects with that name are at Globex, no company"
+    )
+
+
+def test_a_name_without_a_company_never_matches() -> None:
+    matcher = ExampleMatcher([_example("name:ada l", first_name="Ada", last_name="L")])
+    assert matcher.match(_prospect(first_name="Ada", last_name="L", company="Acme")) is None
+    assert matcher.match(_prospect(first_name="Ada", last_name="L")) is None
+    [report] = matcher.unmatched()
+    assert report["reason"] == "the example's lead has no company, and a name alone never matches"
 
 
 def test_among_namesake_examples_the_same_company_wins() -> None:
@@ -106,6 +159,6 @@ def test_failed_examples_are_skipped() -> None:
     matcher = ExampleMatcher([failed])
     assert matcher.match(_prospect(first_name="Ada")) is None
     assert matcher.skipped() == [
-        {"lead_id": "x", "name": "Ada", "error": {"code": "e", "message": "m"}}
+        {"lead_id": "x", "name": "Ada", "company": None, "error": {"code": "e", "message": "m"}}
     ]
     assert matcher.unmatched() == []

@@ -128,13 +128,15 @@ async def test_examples_are_copied_by_prospect_id(
     assert body["unmatched_examples"] == []
 
 
-async def test_examples_fall_back_to_the_normalised_name(
+async def test_examples_fall_back_to_the_normalised_name_and_company(
     api: httpx.AsyncClient, sessionmaker: SessionMaker, account: Account
 ) -> None:
     box = await outbox_campaign(api, sessionmaker, account.user.id)
-    await add_prospects(api, box.id, [prospect(0, first_name="José", last_name="García")])
+    person = prospect(0, first_name="José", last_name="García", company="Åcme  Corp")
+    await add_prospects(api, box.id, [person])
     example = example_for(
-        {"first_name": "  jose ", "last_name": "GARCIA"}, lead_id="name:jose garcia"
+        {"first_name": "  jose ", "last_name": "GARCIA", "company": "acme corp"},
+        lead_id="name:jose garcia",
     )
     await set_examples(sessionmaker, box.session_id, [example])
     body = await _resolve(api, box)
@@ -142,16 +144,15 @@ async def test_examples_fall_back_to_the_normalised_name(
     assert body["unmatched_examples"] == []
 
 
-async def test_prospects_sharing_a_name_each_get_their_own_row(
+async def test_prospects_sharing_a_name_and_company_each_get_their_own_row(
     api: httpx.AsyncClient, sessionmaker: SessionMaker, account: Account
 ) -> None:
     box = await outbox_campaign(api, sessionmaker, account.user.id)
-    twins = [prospect(i, first_name="Ada", last_name="Lovelace") for i in range(2)]
+    twins = [prospect(i, first_name="Ada", last_name="Lovelace", company="Acme") for i in range(2)]
     await add_prospects(api, box.id, twins)
+    lead = {"first_name": "Ada", "last_name": "Lovelace", "company": "Acme"}
     await set_examples(
-        sessionmaker,
-        box.session_id,
-        [example_for({"first_name": "Ada", "last_name": "Lovelace"}, lead_id="name:ada lovelace")],
+        sessionmaker, box.session_id, [example_for(lead, lead_id="name:ada lovelace")]
     )
     body = await _resolve(api, box)
     ai = _by_node(body["messages"], box.ai_node_id)
@@ -187,7 +188,13 @@ async def test_unmatched_and_failed_examples_are_reported_not_dropped(
     await set_examples(sessionmaker, box.session_id, [stranger, failed])
     body = await _resolve(api, box)
     assert body["unmatched_examples"] == [
-        {"lead_id": "name:nobody here", "name": "Nobody Here", "error": None}
+        {
+            "lead_id": "name:nobody here",
+            "name": "Nobody Here",
+            "company": None,
+            "reason": "the example's lead has no company, and a name alone never matches",
+            "error": None,
+        }
     ]
     assert [e["lead_id"] for e in body["skipped_examples"]] == [leads[0]["id"]]
     assert body["skipped_examples"][0]["error"]["code"] == "upstream_error"

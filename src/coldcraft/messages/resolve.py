@@ -156,24 +156,49 @@ def _conflicts(example: GeneratedExample, prospect: Prospect) -> bool:
     return False
 
 
-def _report(example: GeneratedExample) -> dict[str, Any]:
+def _display_name(example: GeneratedExample) -> str | None:
     lead = _lead(example)
     name = " ".join(p for p in (lead.first_name, lead.last_name) if p)
-    return {"lead_id": example.lead_id, "name": name or lead.full_name or None}
+    return name or lead.full_name or None
+
+
+def _report(example: GeneratedExample, reason: str | None = None) -> dict[str, Any]:
+    report: dict[str, Any] = {"lead_id": example.lead_id, "name": _display_name(example)}
+    report["company"] = _lead(example).company or None
+    if reason is not None:
+        report["reason"] = reason
+    return report
+
+
+def _names_an_identity(example: GeneratedExample) -> bool:
+    """Its lead_id is a prospect id, an email or a LinkedIn URL (not `name:`/`company:`)."""
+    lead_id = example.lead_id or ""
+    return bool(lead_id) and not lead_id.startswith(("name:", "company:"))
+
+
+NAMESAKES_KEPT = 4  # companies of namesakes kept per example, to explain a miss
 
 
 @dataclass
 class ExampleMatcher:
-    """Finds the generated example for a prospect: by lead_id (the prospect id, or its
-    email/LinkedIn URL), else by normalised first+last name. Every prospect sharing a
-    name gets the example; an example whose lead_id is another campaign prospect's id
-    (`bound_ids`) belongs to that prospect only."""
+    """Finds the generated example for a prospect, and says why an example found none.
+
+    By lead_id first: the prospect's id, email or LinkedIn URL. Else by normalised first +
+    last name AND normalised company: a name alone never matches, and an example never
+    crosses companies (two Sarah Lees at Acme and Globex are two people). A name match is
+    refused when both sides give a different email or LinkedIn URL, and an example whose
+    lead_id is another prospect's id (`bound_ids`) belongs to that prospect only.
+    """
 
     examples: list[GeneratedExample]
     bound_ids: set[str] = field(default_factory=set)
     _by_key: dict[str, int] = field(default_factory=dict, init=False)
+    _by_person: dict[tuple[str, str], list[int]] = field(default_factory=dict, init=False)
     _by_name: dict[str, list[int]] = field(default_factory=dict, init=False)
     _used: set[int] = field(default_factory=set, init=False)
+    # Per unused example: the companies of the prospects with its name (for the reason).
+    _namesakes: dict[int, list[str]] = field(default_factory=dict, init=False)
+    _refused: set[int] = field(default_factory=set, init=False)
 
     def __post_init__(self) -> None:
         for index, example in enumerate(self.examples):
@@ -183,8 +208,12 @@ class ExampleMatcher:
             if lead_id:
                 self._by_key[lead_id] = index
             name = _example_name(example)
-            if name and lead_id not in self.bound_ids:
-                self._by_name.setdefault(name, []).append(index)
+            if not name or lead_id in self.bound_ids:
+                continue
+            self._by_name.setdefault(name, []).append(index)
+            company = normalise_name(_lead(example).company)
+            if company:
+                self._by_person.setdefault((name, company), []).append(index)
 
     def match(self, prospect: Prospect) -> GeneratedExample | None:
         index = self._match_index(prospect)
@@ -198,22 +227,51 @@ class ExampleMatcher:
             if key in self._by_key:
                 return self._by_key[key]
         name = name_key(prospect.first_name, prospect.last_name, prospect.name)
-        candidates = [
-            i for i in self._by_name.get(name, []) if not _conflicts(self.examples[i], prospect)
-        ]
+        if not name:
+            return None
         company = normalise_name(prospect.company)
-        same_company = [i for i in candidates if company and self._company(i) == company]
-        best = same_company or candidates
-        return best[0] if best else None
+        for index in self._by_name.get(name, []):
+            seen = self._namesakes.setdefault(index, [])
+            if self._company(index) != company and len(seen) < NAMESAKES_KEPT:
+                seen.append(prospect.company or "no company")
+        for index in self._by_person.get((name, company), []) if company else []:
+            if not _conflicts(self.examples[index], prospect):
+                return index
+            self._refused.add(index)
+        return None
 
     def _company(self, index: int) -> str:
         return normalise_name(_lead(self.examples[index]).company)
 
     def unmatched(self) -> list[dict[str, Any]]:
-        """Usable examples no prospect took."""
+        """Usable examples no prospect took, each with the reason."""
         return [
-            _report(e) for i, e in enumerate(self.examples) if i not in self._used and _usable(e)
+            _report(e, self._reason(i, e))
+            for i, e in enumerate(self.examples)
+            if i not in self._used and _usable(e)
         ]
+
+    def _reason(self, index: int, example: GeneratedExample) -> str:
+        name, company = _display_name(example), _lead(example).company
+        if _names_an_identity(example):
+            by_id = f"no prospect has the id, email or LinkedIn URL {example.lead_id!r}"
+            if not (name and company):
+                return by_id
+            return f"{by_id}, and {self._name_reason(index, name, company)}"
+        if not name:
+            return "the example's lead has no name, email or LinkedIn URL to match by"
+        if not company:
+            return "the example's lead has no company, and a name alone never matches"
+        return self._name_reason(index, name, company)
+
+    def _name_reason(self, index: int, name: str, company: str) -> str:
+        if index in self._refused:
+            return f"the {name} at {company} has another email or LinkedIn URL"
+        elsewhere = list(dict.fromkeys(self._namesakes.get(index, [])))
+        if elsewhere:
+            listed = ", ".join(elsewhere[:3]) + (", ..." if len(elsewhere) > 3 else "")
+            return f"no {name} at {company}: the prospects with that name are at {listed}"
+        return f"no prospect named {name} at {company}"
 
     def skipped(self) -> list[dict[str, Any]]:
         """Examples that failed (an `error` instead of a body): never copied."""

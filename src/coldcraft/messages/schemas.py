@@ -90,9 +90,13 @@ class MessagesPage(BaseModel):
 
 
 class ExampleReport(BaseModel):
+    """An example resolve did not copy: unmatched (with the `reason`) or skipped (`error`)."""
+
     lead_id: str | None
     name: str | None
-    error: Any = None
+    company: str | None = None
+    reason: str | None = None  # unmatched: why no prospect took it
+    error: Any = None  # skipped: the example's error
 
 
 class NodeCounts(BaseModel):
