@@ -267,3 +267,31 @@ async def test_linkedin_nodes_render_without_a_subject(api: httpx.AsyncClient) -
         (None, "Hi there!"),
         (None, "Thanks, friend."),
     ]
+
+
+async def test_an_example_for_one_sarah_lee_is_not_copied_onto_another_companys(
+    api: httpx.AsyncClient, sessionmaker: SessionMaker, account: Account
+) -> None:
+    """Two prospects named Sarah Lee (Globex, CFO; Acme, Head of Ops), one example for the
+    Sarah Lee at Acme: only the Acme prospect gets it. With only the Globex one, nobody does,
+    and the report says where the namesake works."""
+    box = await outbox_campaign(api, sessionmaker, account.user.id)
+    sarahs = [
+        prospect(0, first_name="Sarah", last_name="Lee", company="Globex", position="CFO"),
+        prospect(1, first_name="Sarah", last_name="Lee", company="Acme", position="Head of Ops"),
+    ]
+    await add_prospects(api, box.id, sarahs)
+    lead = {"first_name": "Sarah", "last_name": "Lee", "company": "Acme"}
+    await set_examples(sessionmaker, box.session_id, [example_for(lead, lead_id="name:sarah lee")])
+    leads = {p["company"]: p["id"] for p in await list_prospects(api, box.id)}
+    body = await _resolve(api, box)
+    assert [m["prospect_id"] for m in _by_node(body["messages"], box.ai_node_id)] == [leads["Acme"]]
+
+    deleted = await api.request(
+        "DELETE", f"/api/campaigns/{box.id}/leads", json={"prospect_ids": [leads["Acme"]]}
+    )
+    assert deleted.status_code == 200, deleted.text
+    body = await _resolve(api, box)
+    assert _by_node(body["messages"], box.ai_node_id) == []
+    [report] = body["unmatched_examples"]
+    assert report["reason"] == "no Sarah Lee at Acme: the prospects with that name are at Globex"
