@@ -10,8 +10,8 @@ from tests.fixtures.campaigns import (
     add_prospect,
     create_campaign,
     create_sender,
-    fill_email_node,
     launched_campaign,
+    sendable_campaign,
 )
 
 
@@ -20,9 +20,7 @@ def _url(campaign: dict[str, Any], action: str) -> str:
 
 
 async def test_launch_moves_a_ready_draft_to_active(api: httpx.AsyncClient) -> None:
-    campaign = await create_campaign(api)
-    await fill_email_node(api, campaign)
-    await add_prospect(api, campaign["id"])
+    campaign = await sendable_campaign(api)
     response = await api.post(_url(campaign, "launch"))
     assert response.status_code == 200
     assert response.json()["campaign"]["status"] == "active"
@@ -39,12 +37,14 @@ async def test_launch_lists_everything_missing(api: httpx.AsyncClient) -> None:
     assert error["code"] == "invalid_request"
     assert error["message"] == (
         "Campaign cannot launch: add at least one prospect; email node 0: subject is empty; "
-        "email node 0: body is empty"
+        "email node 0: body is empty; "
+        "an email campaign needs a sender (its emails are signed and sent by one)"
     )
     assert [d["field"] for d in error["details"]] == [
         "prospects",
         "sequence_nodes[0].subject",
         "sequence_nodes[0].body",
+        "sender_account_ids",
     ]
     detail = (await api.get(f"/api/campaigns/{campaign['id']}")).json()
     assert detail["campaign"]["status"] == "draft"
@@ -79,7 +79,8 @@ async def test_sequence_with_nothing_to_send_cannot_launch(api: httpx.AsyncClien
     response = await api.post(_url(campaign, "launch"))
     assert response.status_code == 400
     assert response.json()["error"]["message"] == (
-        "Campaign cannot launch: the sequence has nothing to send"
+        "Campaign cannot launch: the sequence has nothing to send; "
+        "an email campaign needs a sender (its emails are signed and sent by one)"
     )
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldcraft.messages.service import message_service
 from coldcraft.store.models import Campaign
-from tests.fixtures.campaigns import add_node, add_prospect, create_campaign, fill_email_node
+from tests.fixtures.campaigns import add_node, create_campaign, sendable_campaign
 
 
 def _record_move_to_pending(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -36,12 +36,18 @@ async def test_campaign_and_outbox_problems_are_reported_together(
     assert error["code"] == "invalid_request"
     assert error["message"] == (
         "Campaign cannot launch: add at least one prospect; email node 0: subject is empty; "
-        "email node 0: body is empty; ai node 1: no framework yet (chat first)"
+        "email node 0: body is empty; "
+        "an email campaign needs a sender (its emails are signed and sent by one); "
+        "ai node 1: no framework yet (chat first)"
     )
     assert error["details"] == [
         {"field": "prospects", "message": "add at least one prospect"},
         {"field": "sequence_nodes[0].subject", "message": "email node 0: subject is empty"},
         {"field": "sequence_nodes[0].body", "message": "email node 0: body is empty"},
+        {
+            "field": "sender_account_ids",
+            "message": "an email campaign needs a sender (its emails are signed and sent by one)",
+        },
         {"field": "sequence_nodes[1]", "message": "ai node 1: no framework yet (chat first)"},
     ]
     detail = (await api.get(f"/api/campaigns/{campaign['id']}")).json()
@@ -52,9 +58,7 @@ async def test_drafts_move_to_pending_while_the_campaign_is_still_draft(
     api: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen = _record_move_to_pending(monkeypatch)
-    campaign = await create_campaign(api)
-    await fill_email_node(api, campaign)
-    await add_prospect(api, campaign["id"])
+    campaign = await sendable_campaign(api)
     response = await api.post(f"/api/campaigns/{campaign['id']}/launch")
     assert response.status_code == 200
     assert seen == ["draft"]

@@ -40,6 +40,15 @@ MESSAGE_FIELDS = {
     "model",
     "quality",
     "error",
+    "flagged",
+    "original_subject",
+    "original_body",
+    "edited_by",
+    "edited_at",
+    "review_state",
+    "reviewed_by",
+    "reviewed_at",
+    "review_note",
 }
 
 
@@ -142,7 +151,7 @@ async def test_edit_of_a_non_draft_message_is_wrong_status(
     assert response.status_code == 400
     assert response.json()["error"] == {
         "code": "wrong_status",
-        "message": "Message is sent — only draft messages can be edited",
+        "message": "Message is sent — only unsent messages can be edited",
     }
 
 

@@ -133,6 +133,14 @@ async def test_outbox_end_to_end_on_the_offline_model(
     assert rows[1]["body"] == "Hand written."
     assert rows[1]["email"] == leads[0]["email"]
 
+    # The hand edit is judged (two words fail the length rule): under the default review
+    # policy it blocks the launch until a person approves (or fixes, or rejects) it.
+    refused = await api.post(f"/api/campaigns/{campaign_id}/launch")
+    assert refused.status_code == 400
+    [review] = [d for d in refused.json()["error"]["details"] if d["field"] == "messages.review"]
+    assert (review["count"], review["message_ids"]) == (1, [edited["id"]])
+    approve = {"action": "approve", "message_ids": [edited["id"]], "note": "short on purpose"}
+    assert (await _ok(await api.post(path, json=approve)))["changed"] == 1
     launched = await _ok(await api.post(f"/api/campaigns/{campaign_id}/launch"))
     assert launched["campaign"]["status"] == "active"
     pending = await _ok(await api.get(path, params={"status": "pending", "limit": 1}))

@@ -103,4 +103,4 @@ async def pause_campaign(
 async def resume_campaign(
     campaign_id: uuid.UUID, session: DBSession, user: CurrentUser
 ) -> CampaignResponse:
-    return CampaignResponse.build(await campaign_service.resume(session, user, campaign_id))
+    return CampaignResponse.build(await launch_service.resume(session, user, campaign_id))

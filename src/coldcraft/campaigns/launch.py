@@ -6,8 +6,15 @@ come back together in one 400 `Campaign cannot launch: ...`):
 1. the campaign has at least one prospect;
 2. the sequence has something to send and every sendable node has its content
    (a LinkedIn connection request may go without a note);
-3. the outbox (`message_service.launch_problems`): resolve first, then every AI node has a
-   skeleton and every prospect a usable message for every sendable and AI node.
+3. an email campaign has a sender;
+4. the outbox (`message_service.launch_problems`): resolve first, then every AI node has a
+   skeleton and every prospect a usable message for every sendable and AI node;
+5. the review (`review_service.launch_problems`): no message a person did not reject holds
+   an unresolved token, and the campaign's review policy is met (`flagged`: every flagged
+   draft fixed, approved or rejected; `all`: every draft approved or rejected).
+
+Resume (a paused campaign back to active) re-runs 3 and 5: a paused campaign's unsent
+messages can be edited, approved, rejected and regenerated meanwhile.
 
 Once every check passed, still in the launch transaction and while the campaign is still
 draft, the outbox moves its drafts to `pending`; then the campaign becomes `active`.
@@ -25,7 +32,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldcraft.campaigns import access as campaign_access
 from coldcraft.campaigns.schemas import LaunchProblem
-from coldcraft.errors import InvalidRequest
+from coldcraft.errors import InvalidRequest, WrongStatus
+from coldcraft.messages.review_service import review_service
 from coldcraft.messages.service import message_service
 from coldcraft.prospects.service import prospect_service
 from coldcraft.sequences.service import SENDABLE_TYPES, sequence_service
@@ -56,6 +64,19 @@ def _nodes_have_content(nodes: list[SequenceNode]) -> list[LaunchProblem]:
     return [p for i, node in enumerate(nodes) for p in _missing_content(i, node)]
 
 
+def _has_sender(campaign: Campaign) -> list[LaunchProblem]:
+    if campaign.type != "email" or campaign.sender_account_ids:
+        return []
+    message = "an email campaign needs a sender (its emails are signed and sent by one)"
+    return [LaunchProblem("sender_account_ids", message)]
+
+
+def _refused(action: str, problems: list[LaunchProblem]) -> InvalidRequest:
+    summary = "; ".join(p.message for p in problems)
+    details = [p.detail() for p in problems]
+    return InvalidRequest(f"Campaign cannot {action}: {summary}", details=details)
+
+
 class LaunchService:
     async def problems(
         self, session: AsyncSession, campaign: Campaign, nodes: list[SequenceNode]
@@ -64,7 +85,9 @@ class LaunchService:
         return [
             *await _has_prospects(session, campaign),
             *_nodes_have_content(nodes),
+            *_has_sender(campaign),
             *await message_service.launch_problems(session, campaign, nodes),
+            *await review_service.launch_problems(session, campaign),
         ]
 
     async def launch(self, session: AsyncSession, user: User, campaign_id: uuid.UUID) -> Campaign:
@@ -74,9 +97,24 @@ class LaunchService:
         nodes = await sequence_service.list_nodes(session, campaign.id)
         problems = await self.problems(session, campaign, nodes)
         if problems:
-            summary = "; ".join(p.message for p in problems)
-            details = [p._asdict() for p in problems]
-            raise InvalidRequest(f"Campaign cannot launch: {summary}", details=details)
+            raise _refused("launch", problems)
+        return await self._activate(session, campaign)
+
+    async def resume(self, session: AsyncSession, user: User, campaign_id: uuid.UUID) -> Campaign:
+        """Paused -> active, through the gate again (what the review can change meanwhile)."""
+        campaign = await campaign_access.get_owned(session, user, campaign_id, for_update=True)
+        if campaign.status != "paused":
+            raise WrongStatus("Only paused campaigns can be resumed")
+        problems = [
+            *_has_sender(campaign),
+            *await review_service.launch_problems(session, campaign),
+        ]
+        if problems:
+            raise _refused("resume", problems)
+        return await self._activate(session, campaign)
+
+    async def _activate(self, session: AsyncSession, campaign: Campaign) -> Campaign:
+        """Drafts a person did not reject become pending; the campaign becomes active."""
         await message_service.move_to_pending(session, campaign)
         campaign.status = "active"
         await session.flush()

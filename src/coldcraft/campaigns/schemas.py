@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Literal, NamedTuple
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
@@ -17,6 +18,8 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Signature = Annotated[str, StringConstraints(max_length=5000)]
 DailyLimit = Annotated[int, Field(ge=1, le=100_000)]
 SenderIds = Annotated[list[uuid.UUID], Field(max_length=50)]
+# Which drafts a person must act on before launch (see docs/outbox.md "Review").
+ReviewPolicy = Literal["none", "flagged", "all"]
 
 
 class CampaignCreate(BaseModel):
@@ -27,6 +30,7 @@ class CampaignCreate(BaseModel):
     sender_account_ids: SenderIds | None = None
     signature: Signature | None = None
     daily_limit: DailyLimit | None = None
+    review_policy: ReviewPolicy = "flagged"
 
 
 class CampaignUpdate(BaseModel):
@@ -38,13 +42,14 @@ class CampaignUpdate(BaseModel):
     signature: Signature | None = None
     daily_limit: DailyLimit | None = None
     sender_account_ids: SenderIds | None = None
+    review_policy: ReviewPolicy | None = None
 
-    @field_validator("name")
+    @field_validator("name", "review_policy")
     @classmethod
-    def _name_not_null(cls, value: str | None) -> str:
-        # Runs only for an explicit value: an omitted name keeps the current one.
+    def _not_null(cls, value: str | None) -> str:
+        # Runs only for an explicit value: an omitted one keeps the current value.
         if value is None:
-            raise ValueError("name cannot be null")
+            raise ValueError("cannot be null")
         return value
 
 
@@ -59,6 +64,7 @@ class CampaignOut(BaseModel):
     signature: str | None
     daily_limit: int | None
     sender_account_ids: list[uuid.UUID]
+    review_policy: ReviewPolicy
     created_at: datetime
     updated_at: datetime
 
@@ -125,7 +131,8 @@ class SuccessResponse(BaseModel):
     success: bool = True
 
 
-class LaunchProblem(NamedTuple):
+@dataclass(frozen=True)
+class LaunchProblem:
     """One unmet launch precondition: the 400's `details` entry (`field`, `message`).
 
     Here rather than in `launch.py` because the outbox builds them too, and the outbox must
@@ -133,3 +140,14 @@ class LaunchProblem(NamedTuple):
 
     field: str
     message: str
+    count: int | None = None  # how many messages block, for a message-level problem
+    message_ids: tuple[str, ...] | None = None  # a few of them
+
+    def detail(self) -> dict[str, object]:
+        """The 400's `details` entry: `field` and `message`, plus counts and ids when known."""
+        detail: dict[str, object] = {"field": self.field, "message": self.message}
+        if self.count is not None:
+            detail["count"] = self.count
+        if self.message_ids is not None:
+            detail["message_ids"] = list(self.message_ids)
+        return detail

@@ -43,6 +43,7 @@ class CampaignService:
             status="draft",
             signature=data.signature,
             daily_limit=data.daily_limit,
+            review_policy=data.review_policy,
             sender_account_ids=sender_ids,
         )
         await campaigns.flush_unique(campaign)
@@ -94,12 +95,6 @@ class CampaignService:
         if campaign.status != "active":
             raise WrongStatus("Only active campaigns can be paused")
         return await self._set_status(session, campaign, "paused")
-
-    async def resume(self, session: AsyncSession, user: User, campaign_id: uuid.UUID) -> Campaign:
-        campaign = await campaign_access.get_owned(session, user, campaign_id, for_update=True)
-        if campaign.status != "paused":
-            raise WrongStatus("Only paused campaigns can be resumed")
-        return await self._set_status(session, campaign, "active")
 
     async def _set_status(self, session: AsyncSession, campaign: Campaign, status: str) -> Campaign:
         campaign.status = status

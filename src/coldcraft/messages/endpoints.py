@@ -9,6 +9,7 @@ from fastapi.responses import StreamingResponse
 from coldcraft.api.deps import AppSettings, CurrentUser, DBSession, Queue, Sessions
 from coldcraft.api.responses import errors
 from coldcraft.messages.generate import generate_ai_service
+from coldcraft.messages.review_service import review_service
 from coldcraft.messages.schemas import (
     PAGE_MAX,
     PAGE_NUMBER_MAX,
@@ -20,19 +21,23 @@ from coldcraft.messages.schemas import (
     MessagesPage,
     ResolveRequest,
     ResolveResponse,
+    ReviewRequest,
+    ReviewResult,
     StatusFilter,
 )
 from coldcraft.messages.service import message_service
 
 router = APIRouter(prefix="/api", tags=["messages"])
 
-GenerateBody = Annotated[ResolveRequest | GenerateAIRequest, Body(discriminator="action")]
+GenerateBody = Annotated[
+    ResolveRequest | GenerateAIRequest | ReviewRequest, Body(discriminator="action")
+]
 PATH = "/campaigns/{campaign_id}/generate-messages"
 
 
 @router.post(
     PATH,
-    response_model=ResolveResponse | GenerateAIStarted,
+    response_model=ResolveResponse | GenerateAIStarted | ReviewResult,
     responses={
         202: {"model": GenerateAIStarted, "description": "generate_ai: the run started"},
         **errors(400, 401, 402, 404, 409, 413),
@@ -46,12 +51,16 @@ async def generate_messages(
     user: CurrentUser,
     queue: Queue,
     settings: AppSettings,
-) -> ResolveResponse | GenerateAIStarted:
+) -> ResolveResponse | GenerateAIStarted | ReviewResult:
     """`resolve`: render every template node and copy the AI node's examples into drafts
     (synchronous, idempotent). `generate_ai`: start a run writing one AI draft per prospect
-    (202)."""
+    (202). `approve` / `reject` (with an optional `note`) / `restore`: the review of the
+    messages chosen by `message_ids` or a `filter` (draft or paused campaign), answered with
+    how many matched and changed."""
     if isinstance(body, ResolveRequest):
         return ResolveResponse.build(await message_service.resolve(session, user, campaign_id))
+    if isinstance(body, ReviewRequest):
+        return await review_service.act(session, user, campaign_id, body)
     started, prospects = await generate_ai_service.start(
         session, queue, user, campaign_id, body, settings=settings
     )
@@ -84,10 +93,16 @@ async def list_messages(
 
 @router.patch(PATH, response_model=MessageResponse, responses=errors(400, 401, 404, 413))
 async def edit_message(
-    campaign_id: uuid.UUID, body: MessageEdit, session: DBSession, user: CurrentUser
+    campaign_id: uuid.UUID,
+    body: MessageEdit,
+    session: DBSession,
+    user: CurrentUser,
+    settings: AppSettings,
 ) -> MessageResponse:
-    """Edit a draft by hand: it becomes `manually_edited` and resolve never replaces it."""
-    message = await message_service.edit(session, user, campaign_id, body)
+    """Edit an unsent message by hand (draft or paused campaign): the new text is judged
+    (`quality`, `missing_fields`), the machine-written original is kept (`original_subject`,
+    `original_body`; `restore` brings it back), and resolve never replaces it."""
+    message = await review_service.edit(session, user, campaign_id, body, settings=settings)
     return MessageResponse(message=MessageOut.build(message))
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typing
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -14,6 +15,7 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    case,
     cast,
     func,
     or_,
@@ -23,6 +25,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
+from coldcraft.messages.review import UNSENT, is_flagged, with_flag
+from coldcraft.messages.schemas import MessageFilter
 from coldcraft.store.base import utcnow
 from coldcraft.store.models import (
     CampaignProspectMessage,
@@ -34,7 +38,17 @@ from coldcraft.store.repository import Repository
 Message = CampaignProspectMessage
 TABLE = typing.cast(Table, Message.__table__)
 # Columns a re-render may replace; everything else (id, status, created_at) stays.
-CONTENT = ("subject", "body_text", "missing_fields", "source", "model", "quality", "usage", "error")
+CONTENT = (
+    "subject",
+    "body_text",
+    "missing_fields",
+    "source",
+    "model",
+    "quality",
+    "usage",
+    "error",
+    "flagged",
+)
 # Rows per statement: 14 columns x 1000 rows stays below both dialects' parameter limits.
 UPSERT_PAGE = 1000
 IN_CHUNK = 1000
@@ -64,6 +78,42 @@ def _status_filter(stmt: Select[Any], status: str | None) -> Select[Any]:
     return stmt if status in (None, "all") else stmt.where(Message.status == status)
 
 
+def filter_clauses(found: MessageFilter) -> list[ColumnElement[bool]]:
+    """The list's filters as SQL conditions (every key given must hold)."""
+    clauses: list[ColumnElement[bool]] = []
+    if found.status != "all":
+        clauses.append(Message.status == found.status)
+    for column, value in (
+        (Message.node_id, found.node_id),
+        (Message.prospect_id, found.prospect_id),
+        (Message.review_state, found.review),
+        (Message.source, found.source),
+        (Message.manually_edited, found.edited),
+        (Message.flagged, found.flagged),
+    ):
+        if value is not None:
+            clauses.append(column == value)
+    return clauses
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The messages a bulk action works on: explicit ids, or a filter."""
+
+    message_ids: Sequence[uuid.UUID] | None = None
+    filter: MessageFilter | None = None
+
+    def clauses(self, campaign_id: uuid.UUID) -> Iterator[list[ColumnElement[bool]]]:
+        """WHERE conditions, one list per statement (ids go IN_CHUNK at a time)."""
+        base = [Message.campaign_id == campaign_id]
+        if self.message_ids is not None:
+            ids = list(dict.fromkeys(self.message_ids))
+            for start in range(0, len(ids), IN_CHUNK):
+                yield [*base, Message.id.in_(ids[start : start + IN_CHUNK])]
+            return
+        yield [*base, *filter_clauses(self.filter or MessageFilter())]
+
+
 class MessageRepository(Repository[Message]):
     model = Message
 
@@ -78,8 +128,9 @@ class MessageRepository(Repository[Message]):
         Returns how many rows were written (new or changed)."""
         written = 0
         stmt = self._upsert_stmt(keep_ai=keep_ai, only_unusable=only_unusable)
-        for start in range(0, len(rows), UPSERT_PAGE):
-            result = await self.session.execute(stmt, rows[start : start + UPSERT_PAGE])
+        flagged = [with_flag(row) for row in rows]
+        for start in range(0, len(flagged), UPSERT_PAGE):
+            result = await self.session.execute(stmt, flagged[start : start + UPSERT_PAGE])
             written += len(result.all())
         return written
 
@@ -105,18 +156,117 @@ class MessageRepository(Repository[Message]):
     async def edit(self, message: Message, changes: dict[str, Any]) -> Message:
         for name, value in changes.items():
             setattr(message, name, value)
-        message.manually_edited = True
+        message.flagged = is_flagged(
+            {name: getattr(message, name) for name in ("subject", "body_text", *JSON_COLUMNS)}
+        )
         await self.session.flush()
         return message
 
     async def drafts_to_pending(self, campaign_id: uuid.UUID) -> int:
+        """Launch: every draft a person did not reject becomes pending (a rejected message
+        is never sent; its prospect skips that step)."""
         stmt = (
             update(Message)
-            .where(Message.campaign_id == campaign_id, Message.status == "draft")
+            .where(
+                Message.campaign_id == campaign_id,
+                Message.status == "draft",
+                Message.review_state != "rejected",
+            )
             .values(status="pending", updated_at=utcnow())
         )
         result = await self.session.execute(stmt)
         return int(getattr(result, "rowcount", 0) or 0)
+
+    # ---- review -----------------------------------------------------------------------
+
+    async def set_review(
+        self,
+        campaign_id: uuid.UUID,
+        selection: Selection,
+        *,
+        state: str,
+        by: str,
+        note: str | None,
+    ) -> tuple[int, int]:
+        """Set the review state of the selected unsent messages: (matched, changed)."""
+        matched = changed = 0
+        for where in selection.clauses(campaign_id):
+            unsent = [*where, Message.status.in_(UNSENT)]
+            count = select(func.count()).select_from(Message).where(*unsent)
+            matched += int((await self.session.execute(count)).scalar_one())
+            differs = or_(Message.review_state != state, Message.review_note.is_distinct_from(note))
+            # A rejected message is never sent: one queued by a launch goes back to draft.
+            status = (
+                case((Message.status == "pending", "draft"), else_=Message.status)
+                if state == "rejected"
+                else Message.status
+            )
+            stmt = (
+                update(Message)
+                .where(*unsent, differs)
+                .values(
+                    status=status,
+                    review_state=state,
+                    reviewed_by=by,
+                    reviewed_at=utcnow(),
+                    review_note=note,
+                    updated_at=utcnow(),
+                )
+                .returning(Message.id)
+                .execution_options(synchronize_session=False)
+            )
+            changed += len((await self.session.execute(stmt)).all())
+        return matched, changed
+
+    async def awaiting_review(
+        self, campaign_id: uuid.UUID, *, flagged_only: bool, sample: int
+    ) -> tuple[int, list[uuid.UUID]]:
+        """Unsent messages nobody approved or rejected (only the flagged ones with
+        `flagged_only`): how many, and the first `sample` ids."""
+        where = [
+            Message.campaign_id == campaign_id,
+            Message.status.in_(UNSENT),
+            Message.review_state == "unreviewed",
+        ]
+        if flagged_only:
+            where.append(Message.flagged.is_(True))
+        count = select(func.count()).select_from(Message).where(*where)
+        total = int((await self.session.execute(count)).scalar_one())
+        ids = select(Message.id).where(*where).order_by(Message.id).limit(sample)
+        return total, list((await self.session.execute(ids)).scalars())
+
+    async def texts_to_send(
+        self, campaign_id: uuid.UUID, *, batch: int = IN_CHUNK
+    ) -> AsyncIterator[list[tuple[uuid.UUID, str | None, str]]]:
+        """(id, subject, body) of the unsent messages nobody rejected, in id order, a page
+        at a time (keyset: a 10,000-prospect campaign is never loaded at once)."""
+        after: uuid.UUID | None = None
+        while True:
+            stmt = select(Message.id, Message.subject, Message.body_text).where(
+                Message.campaign_id == campaign_id,
+                Message.status.in_(UNSENT),
+                Message.review_state != "rejected",
+            )
+            if after is not None:
+                stmt = stmt.where(Message.id > after)
+            rows = (await self.session.execute(stmt.order_by(Message.id).limit(batch))).all()
+            if not rows:
+                return
+            yield [(row[0], row[1], row[2]) for row in rows]
+            after = rows[-1][0]
+
+    async def edited(self, campaign_id: uuid.UUID, selection: Selection) -> list[Message]:
+        """The selected unsent messages that carry a hand edit (restorable)."""
+        found: list[Message] = []
+        for where in selection.clauses(campaign_id):
+            stmt = select(Message).where(
+                *where,
+                Message.status.in_(UNSENT),
+                Message.manually_edited.is_(True),
+                Message.original_body.is_not(None),
+            )
+            found += await self.all(stmt)
+        return found
 
     # ---- reads ------------------------------------------------------------------------
 

@@ -40,6 +40,46 @@ class GenerateAIRequest(_Request):
     )
 
 
+ReviewState = Literal["unreviewed", "approved", "rejected"]
+Source = Literal["template", "example", "ai"]
+NOTE_MAX = 2000
+
+
+class MessageFilter(_Request):
+    """Which messages: every key given must hold (the list's filters)."""
+
+    status: StatusFilter = "all"
+    node_id: uuid.UUID | None = None
+    prospect_id: uuid.UUID | None = None
+    review: ReviewState | None = None
+    source: Source | None = None
+    edited: bool | None = None
+    flagged: bool | None = None
+
+
+class ReviewRequest(_Request):
+    """approve | reject | restore the chosen messages: `message_ids`, or a `filter`."""
+
+    action: Literal["approve", "reject", "restore"]
+    message_ids: list[uuid.UUID] | None = Field(
+        default=None, min_length=1, max_length=PROSPECT_IDS_MAX
+    )
+    filter: MessageFilter | None = None
+    note: str | None = Field(default=None, max_length=NOTE_MAX)
+
+    @model_validator(mode="after")
+    def _one_selection(self) -> ReviewRequest:
+        if (self.message_ids is None) == (self.filter is None):
+            raise ValueError("give message_ids or a filter (exactly one)")
+        return self
+
+
+class ReviewResult(BaseModel):
+    action: str
+    matched: int  # unsent messages selected
+    changed: int  # of those, the ones this action changed
+
+
 class MessageEdit(_Request):
     message_id: uuid.UUID
     subject: str | None = Field(default=None, max_length=SUBJECT_MAX)
@@ -70,6 +110,15 @@ class MessageOut(BaseModel):
     model: str | None
     quality: dict[str, Any] | None
     error: dict[str, Any] | None
+    flagged: bool
+    original_subject: str | None
+    original_body: str | None
+    edited_by: str | None
+    edited_at: datetime | None
+    review_state: ReviewState
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+    review_note: str | None
     created_at: datetime
     updated_at: datetime
 

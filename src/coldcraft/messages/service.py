@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coldcraft.campaigns.access import get_owned, require_draft
 from coldcraft.campaigns.schemas import LaunchProblem
 from coldcraft.chat.service import chat_service
-from coldcraft.errors import InvalidRequest, NotFound, WrongStatus
 from coldcraft.messages import export
 from coldcraft.messages.repository import MessageRepository
 from coldcraft.messages.resolve import (
@@ -30,7 +29,7 @@ from coldcraft.messages.resolve import (
     TemplateNode,
     uuid_lead_ids,
 )
-from coldcraft.messages.schemas import PAGE_MAX, MessageEdit
+from coldcraft.messages.schemas import PAGE_MAX
 from coldcraft.prospects.service import prospect_service
 from coldcraft.senders.service import sender_service
 from coldcraft.sequences.service import SENDABLE_TYPES, sequence_service
@@ -161,20 +160,6 @@ class MessageService:
         )
         return items, await repo.count(campaign.id, status=status, prospect_id=prospect_id)
 
-    async def edit(
-        self, session: AsyncSession, user: User, campaign_id: uuid.UUID, data: MessageEdit
-    ) -> CampaignProspectMessage:
-        """A human edit: marks the message `manually_edited` so resolve never replaces it."""
-        campaign = await get_owned(session, user, campaign_id, for_update=True)
-        require_draft(campaign, action="edit messages")
-        repo = MessageRepository(session)
-        message = await repo.get_in_campaign(campaign.id, data.message_id)
-        if message is None:
-            raise NotFound("Message not found")
-        if message.status != "draft":
-            raise WrongStatus(f"Message is {message.status} — only draft messages can be edited")
-        return await repo.edit(message, _edit_changes(message, data))
-
     async def export_csv(
         self,
         session: AsyncSession,
@@ -217,19 +202,6 @@ class MessageService:
 
     async def move_to_pending(self, session: AsyncSession, campaign: Campaign) -> None:
         await MessageRepository(session).drafts_to_pending(campaign.id)
-
-
-def _edit_changes(message: CampaignProspectMessage, data: MessageEdit) -> dict[str, Any]:
-    changes: dict[str, Any] = {"missing_fields": [], "error": None}
-    if "subject" in data.model_fields_set:
-        if message.subject is None and data.subject is not None:
-            raise InvalidRequest("This message has no subject (it is not an email)")
-        if message.subject is not None and data.subject is None:
-            raise InvalidRequest("subject cannot be null on an email message")
-        changes["subject"] = data.subject
-    if "body_text" in data.model_fields_set:
-        changes["body_text"] = data.body_text
-    return changes
 
 
 message_service = MessageService()

@@ -17,6 +17,7 @@ from coldcraft.llm.models import ResolvedModel
 from coldcraft.llm.usage import Usage
 from coldcraft.llm.writer_agent import WriterInput, WrittenEmail, write_email
 from coldcraft.runs.kinds import ErrorInfo, ItemOutcome
+from coldcraft.skeletons.schema import Issue, passed
 
 
 class QualityIssue(BaseModel):
@@ -33,6 +34,11 @@ class Quality(BaseModel):
     @classmethod
     def of(cls, written: WrittenEmail) -> Quality:
         return cls.model_validate(written.quality())
+
+    @classmethod
+    def of_issues(cls, issues: list[Issue]) -> Quality:
+        found = [QualityIssue(rule=i.rule, message=i.message) for i in issues]
+        return cls(passed=passed(issues), issues=found)
 
 
 class UsageSummary(BaseModel):

@@ -19,13 +19,26 @@ _PLACEHOLDER_RE = re.compile(
 )
 
 
+def _matches(text: str) -> list[re.Match[str]]:
+    """Placeholder matches; a bracketed text counts only with a letter ("[1]" is a footnote)."""
+    return [
+        match
+        for match in _PLACEHOLDER_RE.finditer(text)
+        if not match[0].startswith("[") or any(ch.isalpha() for ch in match[0])
+    ]
+
+
+def placeholders(text: str) -> list[str]:
+    """The placeholders left in `text`, each once."""
+    return list(dict.fromkeys(match[0] for match in _matches(text)))
+
+
 def check_placeholders(fields: Iterable[Field]) -> list[Issue]:
     issues = []
     for label, text in fields:
         found: dict[str, list[int]] = {}
-        for match in _PLACEHOLDER_RE.finditer(text):
-            if not match[0].startswith("[") or any(ch.isalpha() for ch in match[0]):
-                found.setdefault(match[0], []).append(match.start())
+        for match in _matches(text):
+            found.setdefault(match[0], []).append(match.start())
         if found:
             offsets = [offset for hits in found.values() for offset in hits]
             message = (

@@ -12,8 +12,8 @@ from coldcraft.skeletons.template import TemplateSyntaxError, is_known_field, pa
 
 # Wider than the grammar on purpose: `%First_Name%` is literal text to the renderer, so it
 # would reach a prospect as is; the judge reports it instead.
-_LOOSE_FIELD_RE = re.compile(r"%(?P<name>[A-Za-z_][A-Za-z0-9_.]*)(?:\|[^%\n]*)?%")
-_MARKER_RE = re.compile(r"&&")
+LOOSE_FIELD_RE = re.compile(r"%(?P<name>[A-Za-z_][A-Za-z0-9_.]*)(?:\|[^%\n]*)?%")
+MARKER_RE = re.compile(r"&&")
 KNOWN_HINT = (
     f"use a lead field ({', '.join(LEAD_FIELDS)}), custom_fields.<key>, "
     f"or a sender field ({', '.join(SENDER_FIELDS)})"
@@ -35,7 +35,7 @@ def check_merge_fields(fields: Iterable[Field]) -> list[Issue]:
     issues = []
     for label, text in fields:
         unknown: dict[str, list[int]] = {}
-        for match in _LOOSE_FIELD_RE.finditer(text):
+        for match in LOOSE_FIELD_RE.finditer(text):
             if not is_known_field(match["name"]):
                 unknown.setdefault(match["name"], []).append(match.start())
         for name, offsets in unknown.items():
@@ -74,7 +74,7 @@ def check_rendered(fields: Iterable[Field], *, require_text: bool = False) -> li
 
 def _leftovers(label: str, text: str) -> list[Issue]:
     issues = []
-    fields = list(_LOOSE_FIELD_RE.finditer(text))
+    fields = list(LOOSE_FIELD_RE.finditer(text))
     if fields:
         names = list(dict.fromkeys(match[0] for match in fields))
         where = at_many(text, (match.start() for match in fields))
@@ -83,7 +83,7 @@ def _leftovers(label: str, text: str) -> list[Issue]:
             "write the lead's values instead"
         )
         issues.append(Issue(rule="example_rendered", message=message))
-    markers = [match.start() for match in _MARKER_RE.finditer(text)]
+    markers = [match.start() for match in MARKER_RE.finditer(text)]
     if markers:
         message = (
             f"{label}: AI block marker '&&' left at {at_many(text, markers)}; "

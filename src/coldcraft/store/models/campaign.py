@@ -22,6 +22,10 @@ class Campaign(IdMixin, TimestampMixin, Base):
     signature: Mapped[str | None] = mapped_column(Text)
     daily_limit: Mapped[int | None] = mapped_column(Integer)
     sender_account_ids: Mapped[list[Any]] = mapped_column(default=list)
+    # Which drafts a person must act on before launch: none | flagged | all.
+    review_policy: Mapped[str] = mapped_column(
+        String(20), default="flagged", server_default="flagged"
+    )
 
 
 class SequenceNode(IdMixin, TimestampMixin, Base):

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coldcraft.store.base import Base, IdMixin, TimestampMixin
@@ -16,6 +17,9 @@ class CampaignProspectMessage(IdMixin, TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("campaign_id", "prospect_id", "node_id"),
         Index("ix_campaign_prospect_messages_campaign_id_status", "campaign_id", "status"),
+        Index(
+            "ix_campaign_prospect_messages_campaign_id_review_state", "campaign_id", "review_state"
+        ),
     )
 
     campaign_id: Mapped[uuid.UUID] = mapped_column(
@@ -37,3 +41,19 @@ class CampaignProspectMessage(IdMixin, TimestampMixin, Base):
     quality: Mapped[dict[str, Any] | None]
     usage: Mapped[dict[str, Any] | None]
     error: Mapped[dict[str, Any] | None]
+    # Flagged for a person: failed the judge, missing fields, an error, or an unresolved
+    # token. Kept on every write (messages/review.py) so review filters are one index scan.
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A hand edit keeps the machine-written text (restorable) and says who and when.
+    original_subject: Mapped[str | None] = mapped_column(Text)
+    original_body: Mapped[str | None] = mapped_column(Text)
+    original_verdict: Mapped[dict[str, Any] | None]  # its quality, missing_fields, error
+    edited_by: Mapped[str | None] = mapped_column(String(320))
+    edited_at: Mapped[datetime | None]
+    # The review, separate from the send status: unreviewed | approved | rejected.
+    review_state: Mapped[str] = mapped_column(
+        String(20), default="unreviewed", server_default="unreviewed"
+    )
+    reviewed_by: Mapped[str | None] = mapped_column(String(320))
+    reviewed_at: Mapped[datetime | None]
+    review_note: Mapped[str | None] = mapped_column(Text)
