@@ -100,6 +100,10 @@ def ok_json(result: Result) -> Any:
     return json.loads(result.stdout)
 
 
+# `coldcraft senders add ...` for an email sender (a campaign launches only with one).
+SENDER = ("senders", "add", "--type", "email", "--first-name", "Sam", "--email", "s@x.example")
+
+
 async def new_campaign(cli: Invoke, name: str = "Q4 outreach", *args: str) -> dict[str, Any]:
     campaign: dict[str, Any] = ok_json(await cli("campaigns", "create", "--name", name, *args))[
         "campaign"

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import json
 
-from tests.cli.conftest import Invoke, new_campaign, ok_json
+from tests.cli.conftest import SENDER, Invoke, new_campaign, ok_json
 
 
 async def _launchable(cli: Invoke) -> dict[str, object]:
-    campaign = await new_campaign(cli)
+    sender = ok_json(await cli(*SENDER))["sender"]
+    campaign = await new_campaign(cli, "Q4 outreach", "--sender", sender["id"])
     email = campaign["sequence_nodes"][0]["id"]
     cid = campaign["id"]
     ok_json(
         await cli("nodes", "update", cid, email, "--subject", "Hi", "--body", "Hi %first_name%")
     )
-    ok_json(await cli("leads", "add", cid, "--json", '{"email": "ada@example.com"}'))
+    lead = '{"email": "ada@example.com", "first_name": "Ada"}'
+    ok_json(await cli("leads", "add", cid, "--json", lead))
     ok_json(await cli("messages", "resolve", cid))
     return campaign
 

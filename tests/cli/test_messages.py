@@ -7,7 +7,7 @@ import io
 import json
 from pathlib import Path
 
-from tests.cli.conftest import Invoke, new_campaign, ok_json, session_with_skeleton
+from tests.cli.conftest import SENDER, Invoke, new_campaign, ok_json, session_with_skeleton
 
 
 async def _resolved_campaign(cli: Invoke) -> str:
@@ -94,6 +94,10 @@ async def test_generate_ai_for_some_prospects_returns_the_run_handle(cli: Invoke
 async def test_editing_a_launched_campaigns_message_is_wrong_status(cli: Invoke) -> None:
     cid = await _resolved_campaign(cli)
     message = ok_json(await cli("messages", "list", cid))["messages"][0]
+    sender = ok_json(await cli(*SENDER))["sender"]
+    ok_json(await cli("campaigns", "update", cid, "--sender", sender["id"]))
+    approved = ok_json(await cli("messages", "approve", cid, "--flagged", "--note", "no name"))
+    assert (approved["matched"], approved["changed"]) == (1, 1)  # the lead without a name
     ok_json(await cli("campaigns", "launch", cid))
     result = await cli("messages", "edit", cid, message["id"], "--body", "x")
     assert result.exit_code == 1

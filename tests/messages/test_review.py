@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 
 from tests.fixtures.campaigns import create_campaign, create_sender, fill_email_node
 from tests.fixtures.factories import Account
@@ -224,3 +225,26 @@ async def test_a_selection_is_ids_or_a_filter(api: httpx.AsyncClient) -> None:
     assert (await api.post(outbox(campaign), json=neither)).status_code == 400
     unknown = {"action": "approve", "filter": {"colour": "red"}}
     assert (await api.post(outbox(campaign), json=unknown)).status_code == 400
+
+
+async def test_ids_of_another_account_select_nothing_and_change_nothing(
+    api: httpx.AsyncClient, app: FastAPI, other_account: Account
+) -> None:
+    campaign = await resolved_campaign(api)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://test", headers=other_account.headers
+    ) as other:
+        theirs = await resolved_campaign(other)
+        their_messages = await messages(other, theirs)
+        one = next(iter(their_messages.values()))
+        selections: list[dict[str, Any]] = [
+            {"filter": {"node_id": one["node_id"]}},
+            {"filter": {"prospect_id": one["prospect_id"]}},
+            {"message_ids": [one["id"]]},
+        ]
+        for selection in selections:
+            body = {"action": "reject", **selection}
+            answer = await ok(await api.post(outbox(campaign), json=body))
+            assert (answer["matched"], answer["changed"]) == (0, 0)
+        assert await messages(other, theirs) == their_messages

@@ -49,6 +49,7 @@ LEADS = "/api/campaigns/{campaign_id}/leads"
 # The contract's own list (api.md), whatever the tables are called.
 CONTRACT_SERVER_OWNED = {
     "id", "user_id", "created_at", "updated_at", "task_status", "generated_examples",
+    "status", "source", "flagged",
 }  # fmt: skip
 # References: a client names them only where a body declares them (ownership checked there).
 REFERENCES = {"campaign_id", "node_id", "prospect_id", "session_id", "run_id", "message_id"}
@@ -57,12 +58,17 @@ ALLOWED_DECLARED = {
     ("SessionUpdate", "generated_examples"),  # api.md: settable on the session PATCH only
     ("SampleLead", "id"),  # a lead's own id, echoed as the example's lead_id; no row id
     ("LeadIn", "id"),
+    # The outbox's review filter reads these columns; it writes none of them.
+    ("MessageFilter", "status"),
+    ("MessageFilter", "source"),
+    ("MessageFilter", "flagged"),
 }
 
 # A uuid in a body, by field name: the kind of row it names.
 BODY_ID_KINDS = {
     "campaign_id": "campaign", "node_id": "node", "nodeId": "node",
     "prospect_id": "prospect", "prospect_ids": "prospect", "message_id": "message",
+    "message_ids": "message",
     "session_id": "session", "sender_account_ids": "sender",
 }  # fmt: skip
 # Another account's id in a body: 404 unless docs/api.md documents otherwise.
@@ -72,8 +78,18 @@ FOREIGN_ID_STATUS = {
     ("POST", "/api/campaigns/{campaign_id}/generate-messages", "prospect_ids"): 400,
     ("DELETE", LEADS, "prospect_ids"): 200,  # "ids of other campaigns are ignored"
 }
+# A review action's selection (`message_ids`, or a `filter` on node_id / prospect_id) only
+# ever selects among the caller's own messages: another account's id selects nothing, the
+# same answer as an id that does not exist (200, matched 0), and changes nothing.
+SELECTION_ID_STATUS = 200
+SELECTION_KEYS = frozenset({"message_ids", "filter"})
 # Bodies whose fields exclude each other: what to leave out so the body stays valid.
-LEAVE_OUT = {("DELETE", LEADS): {"all"}}
+LEAVE_OUT = {
+    ("DELETE", LEADS): {"all"},
+    # A review action takes message_ids OR a filter (tests/messages/test_review.py covers
+    # another account's ids inside a filter).
+    ("POST", "/api/campaigns/{campaign_id}/generate-messages"): {"filter"},
+}
 
 DOCUMENT = get_openapi(title="coldcraft", version="test", routes=api_router.routes)
 
@@ -397,6 +413,8 @@ async def test_another_accounts_id_in_a_body_is_not_found_and_changes_nothing(
             response = await api.request(**{**request, "json": body})
             answers.append((response.status_code, _without(response.text, value)))
         expected = FOREIGN_ID_STATUS.get((method, path, name), 404)
+        if SELECTION_KEYS & {*body_id.keys, name}:
+            expected = SELECTION_ID_STATUS
         assert answers[0][0] == expected, f"{method} {request['url']} {name}: {answers[0]}"
         # Nothing tells another account's row from a row that does not exist.
         assert answers[0] == answers[1]

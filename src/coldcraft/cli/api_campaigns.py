@@ -18,6 +18,13 @@ SenderOpt = Annotated[
 ]
 SignatureOpt = Annotated[str | None, typer.Option("--signature", help="Campaign signature.")]
 DailyLimitOpt = Annotated[int | None, typer.Option("--daily-limit", help="Sends per day.")]
+ReviewPolicyOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--review-policy",
+        help="What a person must review before launch: none | flagged (default) | all.",
+    ),
+]
 
 
 @command(app, "create")
@@ -28,6 +35,7 @@ def create_campaign(
     sender: SenderOpt = None,
     signature: SignatureOpt = None,
     daily_limit: DailyLimitOpt = None,
+    review_policy: ReviewPolicyOpt = None,
     fmt: FormatOpt = Format.json,
 ) -> None:
     """Create a draft campaign with its seeded sequence."""
@@ -38,6 +46,7 @@ def create_campaign(
             "sender_account_ids": split_ids(sender) if sender else None,
             "signature": signature,
             "daily_limit": daily_limit,
+            "review_policy": review_policy,
         }
     )
     with client(ctx) as api:
@@ -68,15 +77,18 @@ def update_campaign(
     sender: SenderOpt = None,
     signature: SignatureOpt = None,
     daily_limit: DailyLimitOpt = None,
+    review_policy: ReviewPolicyOpt = None,
     fmt: FormatOpt = Format.json,
 ) -> None:
-    """Change a campaign's name, signature, daily limit or senders (only what is given)."""
+    """Change a campaign's name, signature, daily limit, senders or review policy (only what
+    is given)."""
     body = compact(
         {
             "name": name,
             "signature": signature,
             "daily_limit": daily_limit,
             "sender_account_ids": split_ids(sender) if sender is not None else None,
+            "review_policy": review_policy,
         }
     )
     if not body:

@@ -1,4 +1,5 @@
-"""`coldcraft messages`: the campaign's outbox drafts (resolve, AI generate, edit, export)."""
+"""`coldcraft messages`: the campaign's outbox drafts (resolve, AI generate, edit, review,
+export)."""
 
 from __future__ import annotations
 
@@ -101,6 +102,86 @@ def edit(
         raise typer.BadParameter("nothing to edit: give --subject and/or --body")
     with client(ctx) as api:
         emit(api.patch(_path(campaign_id), {"message_id": message_id, **changes}), fmt)
+
+
+IdsOpt = Annotated[
+    list[str] | None,
+    typer.Option("--id", help="Message ids (repeat, or comma-separated)."),
+]
+FlaggedOpt = Annotated[
+    bool | None,
+    typer.Option("--flagged/--not-flagged", help="Select by the flag (a check failed)."),
+]
+NodeOpt = Annotated[str | None, typer.Option("--node", help="Select one node's messages.")]
+ReviewOpt = Annotated[
+    str | None, typer.Option("--review", help="Select by review state: unreviewed | ...")
+]
+NoteOpt = Annotated[str | None, typer.Option("--note", help="A note kept with the review.")]
+
+
+def _review(
+    ctx: typer.Context,
+    action: str,
+    campaign_id: str,
+    ids: list[str] | None,
+    filters: dict[str, object],
+    note: str | None,
+    fmt: Format,
+) -> None:
+    """One review action on `--id`s, else on the messages the filter options select."""
+    selection: dict[str, object] = (
+        {"message_ids": split_ids(ids)} if ids else {"filter": compact(filters)}
+    )
+    if not ids and not compact(filters):
+        raise typer.BadParameter("choose messages: --id, or a filter (--flagged, --node, ...)")
+    body = {"action": action, **selection, **compact({"note": note})}
+    with client(ctx) as api:
+        emit(api.post(_path(campaign_id), body), fmt)
+
+
+@command(app, "approve")
+def approve(
+    ctx: typer.Context,
+    campaign_id: CampaignArg,
+    ids: IdsOpt = None,
+    flagged: FlaggedOpt = None,
+    node: NodeOpt = None,
+    review: ReviewOpt = None,
+    note: NoteOpt = None,
+    fmt: FormatOpt = Format.json,
+) -> None:
+    """Approve messages (a person looked; a flagged one may then launch)."""
+    filters = {"flagged": flagged, "node_id": node, "review": review}
+    _review(ctx, "approve", campaign_id, ids, filters, note, fmt)
+
+
+@command(app, "reject")
+def reject(
+    ctx: typer.Context,
+    campaign_id: CampaignArg,
+    ids: IdsOpt = None,
+    flagged: FlaggedOpt = None,
+    node: NodeOpt = None,
+    review: ReviewOpt = None,
+    note: NoteOpt = None,
+    fmt: FormatOpt = Format.json,
+) -> None:
+    """Reject messages: never sent (the prospect skips that step)."""
+    filters = {"flagged": flagged, "node_id": node, "review": review}
+    _review(ctx, "reject", campaign_id, ids, filters, note, fmt)
+
+
+@command(app, "restore")
+def restore(
+    ctx: typer.Context,
+    campaign_id: CampaignArg,
+    ids: IdsOpt = None,
+    node: NodeOpt = None,
+    fmt: FormatOpt = Format.json,
+) -> None:
+    """Put the machine-written text back on hand-edited messages (`--id`s, or a node's)."""
+    filters = {"node_id": node, "edited": True if node else None}
+    _review(ctx, "restore", campaign_id, ids, filters, None, fmt)
 
 
 @command(app, "export")
