@@ -248,3 +248,37 @@ async def test_ids_of_another_account_select_nothing_and_change_nothing(
             answer = await ok(await api.post(outbox(campaign), json=body))
             assert (answer["matched"], answer["changed"]) == (0, 0)
         assert await messages(other, theirs) == their_messages
+
+
+async def test_the_summary_and_the_filters_agree(api: httpx.AsyncClient) -> None:
+    campaign = await resolved_campaign(api)
+    bob = (await messages(api, campaign))["Hi Bob"]
+    await edit(api, campaign, bob, BAD_EDIT)
+
+    summary = await ok(await api.get(outbox(campaign) + "/summary"))
+    assert (summary["total"], summary["flagged"], summary["edited"]) == (3, 2, 1)
+    assert (summary["awaiting_review"], summary["review_policy"]) == (2, "flagged")
+    assert summary["by_status"] == {"draft": 3}
+    assert summary["by_review"] == {"unreviewed": 3}
+    assert summary["by_source"] == {"template": 3}
+    assert summary["by_missing_field"] == {"first_name": 2, "company": 1}
+    assert summary["by_rule"]["em_dash"] == 1
+    assert summary["by_rule"]["unresolved_placeholder"] == 1
+
+    async def listed(**params: str) -> list[str]:
+        page = await ok(await api.get(outbox(campaign), params={"status": "all", **params}))
+        return sorted(m["id"] for m in page["messages"])
+
+    assert await listed(rule="em_dash") == [bob["id"]]
+    assert await listed(missing_field="company") == [bob["id"]]
+    assert len(await listed(missing_field="first_name")) == 2
+    assert len(await listed(flagged="true")) == 2
+    assert await listed(edited="true") == [bob["id"]]
+    assert await listed(rule="no_such_rule") == []
+
+    approve = {"action": "approve", "filter": {"rule": "em_dash"}}
+    assert (await ok(await api.post(outbox(campaign), json=approve)))["changed"] == 1
+    assert await listed(review="approved") == [bob["id"]]
+    summary = await ok(await api.get(outbox(campaign) + "/summary", params={"flagged": "true"}))
+    assert (summary["total"], summary["by_review"]) == (2, {"approved": 1, "unreviewed": 1})
+    assert summary["awaiting_review"] == 1

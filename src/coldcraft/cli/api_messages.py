@@ -151,7 +151,7 @@ def approve(
     fmt: FormatOpt = Format.json,
 ) -> None:
     """Approve messages (a person looked; a flagged one may then launch)."""
-    filters = {"flagged": flagged, "node_id": node, "review": review}
+    filters: dict[str, object] = {"flagged": flagged, "node_id": node, "review": review}
     _review(ctx, "approve", campaign_id, ids, filters, note, fmt)
 
 
@@ -167,7 +167,7 @@ def reject(
     fmt: FormatOpt = Format.json,
 ) -> None:
     """Reject messages: never sent (the prospect skips that step)."""
-    filters = {"flagged": flagged, "node_id": node, "review": review}
+    filters: dict[str, object] = {"flagged": flagged, "node_id": node, "review": review}
     _review(ctx, "reject", campaign_id, ids, filters, note, fmt)
 
 
@@ -180,7 +180,7 @@ def restore(
     fmt: FormatOpt = Format.json,
 ) -> None:
     """Put the machine-written text back on hand-edited messages (`--id`s, or a node's)."""
-    filters = {"node_id": node, "edited": True if node else None}
+    filters: dict[str, object] = {"node_id": node, "edited": True if node else None}
     _review(ctx, "restore", campaign_id, ids, filters, None, fmt)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Body, Depends, Query, Response
 from fastapi.responses import StreamingResponse
 
 from coldcraft.api.deps import AppSettings, CurrentUser, DBSession, Queue, Sessions
@@ -16,6 +16,7 @@ from coldcraft.messages.schemas import (
     GenerateAIRequest,
     GenerateAIStarted,
     MessageEdit,
+    MessageFilter,
     MessageOut,
     MessageResponse,
     MessagesPage,
@@ -23,6 +24,9 @@ from coldcraft.messages.schemas import (
     ResolveResponse,
     ReviewRequest,
     ReviewResult,
+    ReviewState,
+    ReviewSummary,
+    Source,
     StatusFilter,
 )
 from coldcraft.messages.service import message_service
@@ -72,23 +76,68 @@ async def generate_messages(
     )
 
 
+def review_filters(
+    node_id: uuid.UUID | None = None,
+    prospect_id: uuid.UUID | None = None,
+    review: ReviewState | None = None,
+    source: Source | None = None,
+    edited: bool | None = None,
+    flagged: bool | None = None,
+    rule: Annotated[str | None, Query(max_length=100, description="A rule the judge named")] = None,
+    missing_field: Annotated[str | None, Query(max_length=200)] = None,
+) -> MessageFilter:
+    """The filters the list and the summary take (a bulk action's `filter` has the same
+    keys); each endpoint adds `status` with its own default."""
+    return MessageFilter(
+        node_id=node_id,
+        prospect_id=prospect_id,
+        review=review,
+        source=source,
+        edited=edited,
+        flagged=flagged,
+        rule=rule,
+        missing_field=missing_field,
+    )
+
+
+Filters = Annotated[MessageFilter, Depends(review_filters)]
+
+
 @router.get(PATH, response_model=MessagesPage, responses=errors(400, 401, 404))
 async def list_messages(
     campaign_id: uuid.UUID,
     session: DBSession,
     user: CurrentUser,
+    filters: Filters,
     status: StatusFilter = "draft",
-    prospect_id: uuid.UUID | None = None,
     page: Annotated[int, Query(ge=1, le=PAGE_NUMBER_MAX)] = 1,
     limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = PAGE_MAX,
 ) -> MessagesPage:
-    """The campaign's messages in prospect order, then sequence position (paged)."""
+    """The campaign's messages in prospect order, then sequence position (paged), filtered
+    by send status (default `draft`), node, prospect, review state, source, edited, flagged,
+    a rule the judge named, or a missing field."""
+    found = filters.model_copy(update={"status": status})
     items, total = await message_service.list_messages(
-        session, user, campaign_id, status=status, prospect_id=prospect_id, page=page, limit=limit
+        session, user, campaign_id, found, page=page, limit=limit
     )
     return MessagesPage(
         messages=[MessageOut.build(m) for m in items], total=total, page=page, limit=limit
     )
+
+
+@router.get(PATH + "/summary", response_model=ReviewSummary, responses=errors(400, 401, 404))
+async def review_summary(
+    campaign_id: uuid.UUID,
+    session: DBSession,
+    user: CurrentUser,
+    filters: Filters,
+    status: StatusFilter = "all",
+) -> ReviewSummary:
+    """The review at a glance: counts by send status, review state, source, the rules the
+    judge named and the missing fields, plus flagged, edited and what the review policy
+    still awaits. Takes the list's filters (default: every status)."""
+    found = filters.model_copy(update={"status": status})
+    return await review_service.summary(session, user, campaign_id, found)
 
 
 @router.patch(PATH, response_model=MessageResponse, responses=errors(400, 401, 404, 413))

@@ -17,9 +17,13 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
+    distinct,
+    exists,
     func,
     or_,
     select,
+    true,
+    type_coerce,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -78,24 +82,6 @@ def _status_filter(stmt: Select[Any], status: str | None) -> Select[Any]:
     return stmt if status in (None, "all") else stmt.where(Message.status == status)
 
 
-def filter_clauses(found: MessageFilter) -> list[ColumnElement[bool]]:
-    """The list's filters as SQL conditions (every key given must hold)."""
-    clauses: list[ColumnElement[bool]] = []
-    if found.status != "all":
-        clauses.append(Message.status == found.status)
-    for column, value in (
-        (Message.node_id, found.node_id),
-        (Message.prospect_id, found.prospect_id),
-        (Message.review_state, found.review),
-        (Message.source, found.source),
-        (Message.manually_edited, found.edited),
-        (Message.flagged, found.flagged),
-    ):
-        if value is not None:
-            clauses.append(column == value)
-    return clauses
-
-
 @dataclass(frozen=True)
 class Selection:
     """The messages a bulk action works on: explicit ids, or a filter."""
@@ -103,19 +89,104 @@ class Selection:
     message_ids: Sequence[uuid.UUID] | None = None
     filter: MessageFilter | None = None
 
-    def clauses(self, campaign_id: uuid.UUID) -> Iterator[list[ColumnElement[bool]]]:
-        """WHERE conditions, one list per statement (ids go IN_CHUNK at a time)."""
-        base = [Message.campaign_id == campaign_id]
-        if self.message_ids is not None:
-            ids = list(dict.fromkeys(self.message_ids))
-            for start in range(0, len(ids), IN_CHUNK):
-                yield [*base, Message.id.in_(ids[start : start + IN_CHUNK])]
-            return
-        yield [*base, *filter_clauses(self.filter or MessageFilter())]
-
 
 class MessageRepository(Repository[Message]):
     model = Message
+
+    # ---- which messages ---------------------------------------------------------------
+
+    def matching(self, campaign_id: uuid.UUID, found: MessageFilter) -> list[ColumnElement[bool]]:
+        """The list's filters as SQL conditions (every key given must hold)."""
+        clauses: list[ColumnElement[bool]] = [Message.campaign_id == campaign_id]
+        if found.status != "all":
+            clauses.append(Message.status == found.status)
+        for column, value in (
+            (Message.node_id, found.node_id),
+            (Message.prospect_id, found.prospect_id),
+            (Message.review_state, found.review),
+            (Message.source, found.source),
+            (Message.manually_edited, found.edited),
+            (Message.flagged, found.flagged),
+        ):
+            if value is not None:
+                clauses.append(column == value)
+        if found.rule is not None:
+            clauses.append(self._reports_rule(found.rule))
+        if found.missing_field is not None:
+            clauses.append(self._misses_field(found.missing_field))
+        return clauses
+
+    def selected(
+        self, campaign_id: uuid.UUID, selection: Selection
+    ) -> Iterator[list[ColumnElement[bool]]]:
+        """WHERE conditions, one list per statement (ids go IN_CHUNK at a time)."""
+        if selection.message_ids is None:
+            yield self.matching(campaign_id, selection.filter or MessageFilter())
+            return
+        ids = list(dict.fromkeys(selection.message_ids))
+        for start in range(0, len(ids), IN_CHUNK):
+            chunk = ids[start : start + IN_CHUNK]
+            yield [Message.campaign_id == campaign_id, Message.id.in_(chunk)]
+
+    def _reports_rule(self, rule: str) -> ColumnElement[bool]:
+        """The judge's verdict on the message names `rule` (an error or a warning)."""
+        if self._dialect() == "postgresql":
+            issues = type_coerce(Message.quality, postgresql.JSONB)["issues"]
+            return issues.contains([{"rule": rule}])
+        each = func.json_each(Message.quality, "$.issues").table_valued("value")
+        return exists(
+            select(1).select_from(each).where(func.json_extract(each.c.value, "$.rule") == rule)
+        )
+
+    def _misses_field(self, name: str) -> ColumnElement[bool]:
+        if self._dialect() == "postgresql":
+            return type_coerce(Message.missing_fields, postgresql.JSONB).contains([name])
+        each = func.json_each(Message.missing_fields).table_valued("value")
+        return exists(select(1).select_from(each).where(each.c.value == name))
+
+    # ---- the review summary -----------------------------------------------------------
+
+    async def count_where(self, where: list[ColumnElement[bool]]) -> int:
+        stmt = select(func.count()).select_from(Message).where(*where)
+        return int((await self.session.execute(stmt)).scalar_one())
+
+    async def counts_by(self, where: list[ColumnElement[bool]], column: Any) -> dict[str, int]:
+        """How many of the selected messages have each value of `column`."""
+        stmt = select(column, func.count()).where(*where).group_by(column)
+        return {str(value): int(n) for value, n in (await self.session.execute(stmt)).all()}
+
+    async def rule_counts(self, where: list[ColumnElement[bool]]) -> dict[str, int]:
+        """How many of the selected messages' verdicts name each rule."""
+        if self._dialect() == "postgresql":
+            issues = type_coerce(Message.quality, postgresql.JSONB)["issues"]
+            each = func.jsonb_array_elements(issues).table_valued("value")
+            rule: ColumnElement[Any] = each.c.value.op("->>")("rule")
+        else:
+            each = func.json_each(Message.quality, "$.issues").table_valued("value")
+            rule = func.json_extract(each.c.value, "$.rule")
+        return await self._element_counts(where, each, rule)
+
+    async def missing_field_counts(self, where: list[ColumnElement[bool]]) -> dict[str, int]:
+        """How many of the selected messages miss each merge field."""
+        if self._dialect() == "postgresql":
+            fields = type_coerce(Message.missing_fields, postgresql.JSONB)
+            each = func.jsonb_array_elements_text(fields).table_valued("value")
+        else:
+            each = func.json_each(Message.missing_fields).table_valued("value")
+        return await self._element_counts(where, each, each.c.value)
+
+    async def _element_counts(
+        self, where: list[ColumnElement[bool]], each: Any, element: ColumnElement[Any]
+    ) -> dict[str, int]:
+        stmt = (
+            select(element, func.count(distinct(Message.id)))
+            .select_from(Message)
+            .join(each, true())
+            .where(*where)
+            .group_by(element)
+        )
+        rows = (await self.session.execute(stmt)).all()
+        return {str(value): int(n) for value, n in rows if value is not None}
 
     # ---- writes -----------------------------------------------------------------------
 
@@ -190,7 +261,7 @@ class MessageRepository(Repository[Message]):
     ) -> tuple[int, int]:
         """Set the review state of the selected unsent messages: (matched, changed)."""
         matched = changed = 0
-        for where in selection.clauses(campaign_id):
+        for where in self.selected(campaign_id, selection):
             unsent = [*where, Message.status.in_(UNSENT)]
             count = select(func.count()).select_from(Message).where(*unsent)
             matched += int((await self.session.execute(count)).scalar_one())
@@ -258,7 +329,7 @@ class MessageRepository(Repository[Message]):
     async def edited(self, campaign_id: uuid.UUID, selection: Selection) -> list[Message]:
         """The selected unsent messages that carry a hand edit (restorable)."""
         found: list[Message] = []
-        for where in selection.clauses(campaign_id):
+        for where in self.selected(campaign_id, selection):
             stmt = select(Message).where(
                 *where,
                 Message.status.in_(UNSENT),
@@ -276,38 +347,21 @@ class MessageRepository(Repository[Message]):
         stmt = select(Message).where(Message.id == message_id, Message.campaign_id == campaign_id)
         return await self.one_or_none(stmt)
 
-    def _listing(
-        self, campaign_id: uuid.UUID, status: str | None, prospect_id: uuid.UUID | None
-    ) -> Select[Any]:
-        stmt = _status_filter(select(Message).where(Message.campaign_id == campaign_id), status)
-        if prospect_id is not None:
-            stmt = stmt.where(Message.prospect_id == prospect_id)
-        return stmt
-
     async def page(
-        self,
-        campaign_id: uuid.UUID,
-        *,
-        status: str | None,
-        prospect_id: uuid.UUID | None,
-        offset: int,
-        limit: int,
+        self, campaign_id: uuid.UUID, found: MessageFilter, *, offset: int, limit: int
     ) -> list[Message]:
         """In prospect order (import order), then sequence position."""
         stmt = (
-            self._listing(campaign_id, status, prospect_id)
+            select(Message)
+            .where(*self.matching(campaign_id, found))
             .join(Prospect, Prospect.id == Message.prospect_id)
             .join(SequenceNode, SequenceNode.id == Message.node_id)
             .order_by(Prospect.created_at, Prospect.id, SequenceNode.position, Message.id)
         )
         return list(await self.all(stmt.offset(offset).limit(limit)))
 
-    async def count(
-        self, campaign_id: uuid.UUID, *, status: str | None, prospect_id: uuid.UUID | None = None
-    ) -> int:
-        listing = self._listing(campaign_id, status, prospect_id)
-        stmt = select(func.count()).select_from(listing.subquery())
-        return int((await self.session.execute(stmt)).scalar_one())
+    async def count(self, campaign_id: uuid.UUID, found: MessageFilter) -> int:
+        return await self.count_where(self.matching(campaign_id, found))
 
     async def for_prospects(
         self,

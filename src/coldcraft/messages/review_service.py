@@ -20,13 +20,21 @@ from coldcraft.context.service import context_service
 from coldcraft.errors import InvalidRequest, NotFound, WrongStatus
 from coldcraft.messages.repository import MessageRepository, Selection
 from coldcraft.messages.review import UNSENT, judge_edit
-from coldcraft.messages.schemas import MessageEdit, ReviewRequest, ReviewResult
+from coldcraft.messages.schemas import (
+    MessageEdit,
+    MessageFilter,
+    ReviewRequest,
+    ReviewResult,
+    ReviewSummary,
+)
 from coldcraft.sequences.position import Touches
 from coldcraft.sequences.service import sequence_service
 from coldcraft.skeletons.judge import JudgeContext
 from coldcraft.skeletons.rules.tokens import unresolved_tokens
 from coldcraft.store.base import utcnow
 from coldcraft.store.models import Campaign, CampaignProspectMessage, User
+
+Message = CampaignProspectMessage
 
 REVIEWABLE = ("draft", "paused")
 SAMPLE_IDS = 5  # message ids a launch problem names (the count says how many in all)
@@ -86,6 +94,31 @@ class ReviewService:
             campaign.id, selection, state=STATE_OF[data.action], by=user.email, note=data.note
         )
         return ReviewResult(action=data.action, matched=matched, changed=changed)
+
+    async def summary(
+        self, session: AsyncSession, user: User, campaign_id: uuid.UUID, found: MessageFilter
+    ) -> ReviewSummary:
+        """Counts of the messages the filter selects, by every review dimension."""
+        campaign = await get_owned(session, user, campaign_id)
+        repo = MessageRepository(session)
+        where = repo.matching(campaign.id, found)
+        awaiting = 0
+        if campaign.review_policy != "none":
+            awaiting, _ = await repo.awaiting_review(
+                campaign.id, flagged_only=campaign.review_policy == "flagged", sample=0
+            )
+        return ReviewSummary(
+            total=await repo.count_where(where),
+            flagged=await repo.count_where([*where, Message.flagged.is_(True)]),
+            edited=await repo.count_where([*where, Message.manually_edited.is_(True)]),
+            awaiting_review=awaiting,
+            review_policy=campaign.review_policy,
+            by_status=await repo.counts_by(where, Message.status),
+            by_review=await repo.counts_by(where, Message.review_state),
+            by_source=await repo.counts_by(where, Message.source),
+            by_rule=await repo.rule_counts(where),
+            by_missing_field=await repo.missing_field_counts(where),
+        )
 
     async def launch_problems(
         self, session: AsyncSession, campaign: Campaign

@@ -55,6 +55,8 @@ class MessageFilter(_Request):
     source: Source | None = None
     edited: bool | None = None
     flagged: bool | None = None
+    rule: str | None = Field(default=None, max_length=100)  # the verdict names this rule
+    missing_field: str | None = Field(default=None, max_length=200)
 
 
 class ReviewRequest(_Request):
@@ -78,6 +80,22 @@ class ReviewResult(BaseModel):
     action: str
     matched: int  # unsent messages selected
     changed: int  # of those, the ones this action changed
+
+
+class ReviewSummary(BaseModel):
+    """The review at a glance: counts of the selected messages (a message counts once per
+    rule its verdict names and once per field it misses)."""
+
+    total: int
+    flagged: int
+    edited: int
+    awaiting_review: int  # what the campaign's review policy still asks a person to act on
+    review_policy: str
+    by_status: dict[str, int]
+    by_review: dict[str, int]
+    by_source: dict[str, int]
+    by_rule: dict[str, int]
+    by_missing_field: dict[str, int]
 
 
 class MessageEdit(_Request):

@@ -29,7 +29,7 @@ from coldcraft.messages.resolve import (
     TemplateNode,
     uuid_lead_ids,
 )
-from coldcraft.messages.schemas import PAGE_MAX
+from coldcraft.messages.schemas import PAGE_MAX, MessageFilter
 from coldcraft.prospects.service import prospect_service
 from coldcraft.senders.service import sender_service
 from coldcraft.sequences.service import SENDABLE_TYPES, sequence_service
@@ -74,10 +74,9 @@ class MessageService:
         require_draft(campaign, action="generate messages")
         outcome = await self.resolve_campaign(session, campaign)
         repo = MessageRepository(session)
-        first = await repo.page(
-            campaign.id, status="draft", prospect_id=None, offset=0, limit=PAGE_MAX
-        )
-        total = await repo.count(campaign.id, status="draft")
+        drafts = MessageFilter(status="draft")
+        first = await repo.page(campaign.id, drafts, offset=0, limit=PAGE_MAX)
+        total = await repo.count(campaign.id, drafts)
         return ResolveResult(outcome=outcome, messages=first, total=total)
 
     async def resolve_campaign(self, session: AsyncSession, campaign: Campaign) -> ResolveOutcome:
@@ -143,22 +142,16 @@ class MessageService:
         session: AsyncSession,
         user: User,
         campaign_id: uuid.UUID,
+        found: MessageFilter,
         *,
-        status: str = "draft",
-        prospect_id: uuid.UUID | None = None,
         page: int = 1,
         limit: int = PAGE_MAX,
     ) -> tuple[list[CampaignProspectMessage], int]:
+        """A page of the messages the filter selects, and how many it selects in all."""
         campaign = await get_owned(session, user, campaign_id)
         repo = MessageRepository(session)
-        items = await repo.page(
-            campaign.id,
-            status=status,
-            prospect_id=prospect_id,
-            offset=(page - 1) * limit,
-            limit=limit,
-        )
-        return items, await repo.count(campaign.id, status=status, prospect_id=prospect_id)
+        items = await repo.page(campaign.id, found, offset=(page - 1) * limit, limit=limit)
+        return items, await repo.count(campaign.id, found)
 
     async def export_csv(
         self,
