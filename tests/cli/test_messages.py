@@ -102,3 +102,28 @@ async def test_editing_a_launched_campaigns_message_is_wrong_status(cli: Invoke)
     result = await cli("messages", "edit", cid, message["id"], "--body", "x")
     assert result.exit_code == 1
     assert json.loads(result.stderr)["error"]["code"] == "wrong_status"
+
+
+async def test_review_from_the_cli(cli: Invoke) -> None:
+    """summary, a filtered list, approve by filter, restore: the review without curl."""
+    cid = await _resolved_campaign(cli)
+    summary = ok_json(await cli("messages", "summary", cid))
+    assert (summary["total"], summary["flagged"]) == (2, 1)  # the lead without a first name
+    assert summary["by_missing_field"] == {"first_name": 1}
+    flagged = ok_json(await cli("messages", "list", cid, "--flagged"))["messages"]
+    assert [m["body_text"] for m in flagged] == ["Hi"]
+    assert (
+        ok_json(await cli("messages", "list", cid, "--missing-field", "first_name"))["messages"]
+        == flagged
+    )
+    ok_json(await cli("messages", "edit", cid, flagged[0]["id"], "--body", "Hello there"))
+    restored = ok_json(await cli("messages", "restore", cid, "--id", flagged[0]["id"]))
+    assert restored["changed"] == 1
+    rejected = ok_json(await cli("messages", "reject", cid, "--flagged", "--note", "no name"))
+    assert rejected["changed"] == 1
+    assert ok_json(await cli("messages", "summary", cid))["by_review"] == {
+        "rejected": 1,
+        "unreviewed": 1,
+    }
+    refused = await cli("messages", "approve", cid)
+    assert refused.exit_code != 0

@@ -69,6 +69,21 @@ def generate(
         finish_run(api, started["runId"], fmt)
 
 
+IdsOpt = Annotated[
+    list[str] | None,
+    typer.Option("--id", help="Message ids (repeat, or comma-separated)."),
+]
+FlaggedOpt = Annotated[
+    bool | None,
+    typer.Option("--flagged/--not-flagged", help="Select by the flag (a check failed)."),
+]
+NodeOpt = Annotated[str | None, typer.Option("--node", help="Select one node's messages.")]
+ReviewOpt = Annotated[
+    str | None, typer.Option("--review", help="Select by review state: unreviewed | ...")
+]
+NoteOpt = Annotated[str | None, typer.Option("--note", help="A note kept with the review.")]
+
+
 @command(app, "list")
 def list_messages(
     ctx: typer.Context,
@@ -77,14 +92,47 @@ def list_messages(
         str | None, typer.Option("--status", help="draft (default) | pending | sent | all.")
     ] = None,
     prospect: Annotated[str | None, typer.Option("--prospect", help="Only this prospect.")] = None,
+    node: NodeOpt = None,
+    review: ReviewOpt = None,
+    flagged: FlaggedOpt = None,
+    rule: Annotated[str | None, typer.Option("--rule", help="A rule the judge named.")] = None,
+    missing_field: Annotated[
+        str | None, typer.Option("--missing-field", help="A merge field left empty.")
+    ] = None,
     page: Annotated[int | None, typer.Option("--page", help="Page number, from 1.")] = None,
     limit: Annotated[int | None, typer.Option("--limit", help="Page size.")] = None,
     fmt: FormatOpt = Format.json,
 ) -> None:
-    """List a campaign's messages (a page of them)."""
-    params = {"status": status, "prospect_id": prospect, "page": page, "limit": limit}
+    """List a campaign's messages (a page of them), filtered."""
+    params = {
+        "status": status,
+        "prospect_id": prospect,
+        "node_id": node,
+        "review": review,
+        "flagged": _flag(flagged),
+        "rule": rule,
+        "missing_field": missing_field,
+        "page": page,
+        "limit": limit,
+    }
     with client(ctx) as api:
         emit(api.get(_path(campaign_id), params=params), fmt)
+
+
+@command(app, "summary")
+def summary(
+    ctx: typer.Context,
+    campaign_id: CampaignArg,
+    node: NodeOpt = None,
+    fmt: FormatOpt = Format.json,
+) -> None:
+    """The review at a glance: counts by status, review state, rule, missing field."""
+    with client(ctx) as api:
+        emit(api.get(_path(campaign_id) + "/summary", params={"node_id": node}), fmt)
+
+
+def _flag(value: bool | None) -> str | None:
+    return None if value is None else str(value).lower()
 
 
 @command(app, "edit")
@@ -102,21 +150,6 @@ def edit(
         raise typer.BadParameter("nothing to edit: give --subject and/or --body")
     with client(ctx) as api:
         emit(api.patch(_path(campaign_id), {"message_id": message_id, **changes}), fmt)
-
-
-IdsOpt = Annotated[
-    list[str] | None,
-    typer.Option("--id", help="Message ids (repeat, or comma-separated)."),
-]
-FlaggedOpt = Annotated[
-    bool | None,
-    typer.Option("--flagged/--not-flagged", help="Select by the flag (a check failed)."),
-]
-NodeOpt = Annotated[str | None, typer.Option("--node", help="Select one node's messages.")]
-ReviewOpt = Annotated[
-    str | None, typer.Option("--review", help="Select by review state: unreviewed | ...")
-]
-NoteOpt = Annotated[str | None, typer.Option("--note", help="A note kept with the review.")]
 
 
 def _review(
