@@ -58,6 +58,7 @@ class WriterInput:
     sequence: SequenceContext
     workspace_context: dict[str, Any] | None
     judge: JudgeContext
+    reviewer_note: str | None = None  # a person's instruction for this rewrite
 
 
 @dataclass
@@ -135,6 +136,12 @@ def lead_prompt(inp: WriterInput, instructions: list[str]) -> str:
     ]
     if inp.sequence.prior_nodes:
         parts.append(section("earlier_touches", inp.sequence.prior_nodes))
+    if inp.reviewer_note:
+        parts += [
+            "The salesperson reviewing the draft asked for this rewrite; follow the note "
+            "where the rules above allow it:",
+            section("reviewer_note", inp.reviewer_note),
+        ]
     parts += [
         section("ai_blocks", blocks),
         f"Return exactly {len(blocks)} texts in `blocks`, in this order.",

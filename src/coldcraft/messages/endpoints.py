@@ -20,6 +20,7 @@ from coldcraft.messages.schemas import (
     MessageOut,
     MessageResponse,
     MessagesPage,
+    RegenerateRequest,
     ResolveRequest,
     ResolveResponse,
     ReviewRequest,
@@ -34,7 +35,8 @@ from coldcraft.messages.service import message_service
 router = APIRouter(prefix="/api", tags=["messages"])
 
 GenerateBody = Annotated[
-    ResolveRequest | GenerateAIRequest | ReviewRequest, Body(discriminator="action")
+    ResolveRequest | GenerateAIRequest | ReviewRequest | RegenerateRequest,
+    Body(discriminator="action"),
 ]
 PATH = "/campaigns/{campaign_id}/generate-messages"
 
@@ -60,14 +62,20 @@ async def generate_messages(
     (synchronous, idempotent). `generate_ai`: start a run writing one AI draft per prospect
     (202). `approve` / `reject` (with an optional `note`) / `restore`: the review of the
     messages chosen by `message_ids` or a `filter` (draft or paused campaign), answered with
-    how many matched and changed."""
+    how many matched and changed. `regenerate`: rewrite the chosen AI drafts of one node with
+    an optional `instruction` for the writer (202, a run like generate_ai)."""
     if isinstance(body, ResolveRequest):
         return ResolveResponse.build(await message_service.resolve(session, user, campaign_id))
     if isinstance(body, ReviewRequest):
         return await review_service.act(session, user, campaign_id, body)
-    started, prospects = await generate_ai_service.start(
-        session, queue, user, campaign_id, body, settings=settings
-    )
+    if isinstance(body, RegenerateRequest):
+        started, prospects = await generate_ai_service.regenerate(
+            session, queue, user, campaign_id, body, settings=settings
+        )
+    else:
+        started, prospects = await generate_ai_service.start(
+            session, queue, user, campaign_id, body, settings=settings
+        )
     response.status_code = 202
     return GenerateAIStarted(
         run_id=started.run_id,

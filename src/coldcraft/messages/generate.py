@@ -21,7 +21,9 @@ from coldcraft.campaigns.access import get_owned, require_draft
 from coldcraft.chat.service import chat_service
 from coldcraft.config import Settings
 from coldcraft.errors import Conflict, InvalidRequest, NoFramework
-from coldcraft.messages.schemas import GenerateAIRequest
+from coldcraft.messages.repository import MessageRepository, Selection
+from coldcraft.messages.review_service import require_reviewable
+from coldcraft.messages.schemas import GenerateAIRequest, RegenerateRequest
 from coldcraft.messages.spend import spend_service
 from coldcraft.messages.tasks import GenerateAIMessages, GenerateAIParams, ids_to_write
 from coldcraft.prospects.service import prospect_service
@@ -46,19 +48,80 @@ class GenerateAIService:
         """Checks (campaign owned, draft, AI node, framework, no run in progress, spend
         cap) before anything is written; then the run. Returns it with its prospect count."""
         campaign, node, chat = await self._target(session, user, campaign_id, data.node_id)
-        running = await run_service.active_run_id(
-            session, GenerateAIMessages.name, campaign.id, node.id
-        )
-        if running is not None:
-            raise Conflict(f"A generate_ai run is already in progress for this node ({running})")
+        await self._refuse_concurrent(session, campaign, node)
         only = await self._explicit_ids(session, campaign, data.prospect_ids)
         count = await self._count_to_write(session, campaign, node, only)
-        await spend_service.check(session, user, prospects=count, settings=settings)
         params = GenerateAIParams(
             prospect_ids=only,
             skeleton=Skeleton.model_validate(chat.skeleton),
             framework_version=chat.framework_version,
         )
+        return await self._start(session, queue, user, chat, params, count, settings)
+
+    async def regenerate(
+        self,
+        session: AsyncSession,
+        queue: RunQueue,
+        user: User,
+        campaign_id: uuid.UUID,
+        data: RegenerateRequest,
+        *,
+        settings: Settings,
+    ) -> tuple[StartedRun, int]:
+        """Rewrite the chosen AI drafts of one node (draft or paused campaign), with the
+        reviewer's note for the writer; a run, answered like generate_ai."""
+        campaign = await get_owned(session, user, campaign_id, for_update=True)
+        require_reviewable(campaign, action="regenerate messages")
+        nodes = await sequence_service.list_nodes(session, campaign.id)
+        ai_nodes = {n.id: n for n in nodes if n.type == "ai"}
+        selection = Selection(data.message_ids, data.filter)
+        chosen = await MessageRepository(session).targets(campaign.id, selection, list(ai_nodes))
+        targets = [t for t in chosen if data.include_edited or not t[2]]
+        if not targets:
+            skipped = " (hand-edited drafts are kept unless include_edited)" if chosen else ""
+            raise InvalidRequest(f"Nothing to regenerate: no unsent AI draft selected{skipped}")
+        node_ids = {node_id for node_id, _, _ in targets}
+        if len(node_ids) > 1:
+            raise InvalidRequest("Regenerate one AI node at a time: add node_id to the filter")
+        node = ai_nodes[node_ids.pop()]
+        chat = await chat_service.for_node(session, campaign.id, node.id)
+        if chat is None or not chat.skeleton:
+            raise NoFramework()
+        await self._refuse_concurrent(session, campaign, node)
+        prospects = list(dict.fromkeys(prospect_id for _, prospect_id, _ in targets))
+        params = GenerateAIParams(
+            prospect_ids=prospects,
+            skeleton=Skeleton.model_validate(chat.skeleton),
+            framework_version=chat.framework_version,
+            instruction=data.instruction,
+            regenerate=True,
+            replace_edited=data.include_edited,
+        )
+        count = len(prospects)
+        return await self._start(session, queue, user, chat, params, count, settings)
+
+    async def _refuse_concurrent(
+        self, session: AsyncSession, campaign: Campaign, node: SequenceNode
+    ) -> None:
+        running = await run_service.active_run_id(
+            session, GenerateAIMessages.name, campaign.id, node.id
+        )
+        if running is not None:
+            raise Conflict(f"A generate_ai run is already in progress for this node ({running})")
+
+    async def _start(
+        self,
+        session: AsyncSession,
+        queue: RunQueue,
+        user: User,
+        chat: AIChatSession,
+        params: GenerateAIParams,
+        count: int,
+        settings: Settings,
+    ) -> tuple[StartedRun, int]:
+        """The spend cap, then the run on the chat's node (LAST: every check that can fail
+        came first)."""
+        await spend_service.check(session, user, prospects=count, settings=settings)
         started = await run_service.start_run(
             session,
             queue,
@@ -66,9 +129,9 @@ class GenerateAIService:
             kind=GenerateAIMessages.name,
             params=params,
             settings=settings,
-            campaign_id=campaign.id,
+            campaign_id=chat.campaign_id,
             chat_id=chat.id,
-            node_id=node.id,
+            node_id=chat.node_id,
         )
         return started, count
 

@@ -78,6 +78,22 @@ def _changed(excluded: Any) -> ColumnElement[bool]:
     return or_(*(TABLE.c[name].is_distinct_from(excluded[name]) for name in CONTENT))
 
 
+# The hand-edit audit a machine rewrite clears.
+ORIGINAL = ("original_subject", "original_body", "original_verdict", "edited_by", "edited_at")
+
+
+def _review_reset() -> dict[str, Any]:
+    """New text needs a new look: the review starts over, except that a rejection holds (the
+    person rejected the prospect's step, not one wording)."""
+    rejected = TABLE.c.review_state == "rejected"
+    return {
+        "review_state": case((rejected, "rejected"), else_="unreviewed"),
+        "reviewed_by": case((rejected, TABLE.c.reviewed_by), else_=None),
+        "reviewed_at": case((rejected, TABLE.c.reviewed_at), else_=None),
+        "review_note": case((rejected, TABLE.c.review_note), else_=None),
+    }
+
+
 def _status_filter(stmt: Select[Any], status: str | None) -> Select[Any]:
     return stmt if status in (None, "all") else stmt.where(Message.status == status)
 
@@ -191,32 +207,51 @@ class MessageRepository(Repository[Message]):
     # ---- writes -----------------------------------------------------------------------
 
     async def upsert(
-        self, rows: Sequence[dict[str, Any]], *, keep_ai: bool = False, only_unusable: bool = False
+        self,
+        rows: Sequence[dict[str, Any]],
+        *,
+        keep_ai: bool = False,
+        only_unusable: bool = False,
+        rewrite: bool = False,
+        replace_edited: bool = False,
     ) -> int:
         """Insert or replace drafts keyed (campaign, prospect, node); never touches a
         manually edited or non-draft row, nor (with `keep_ai`) a usable writer-made AI
         draft, nor (with `only_unusable`) any row that has an error-free body.
         Returns how many rows were written (new or changed)."""
         written = 0
-        stmt = self._upsert_stmt(keep_ai=keep_ai, only_unusable=only_unusable)
+        stmt = self._upsert_stmt(
+            keep_ai=keep_ai,
+            only_unusable=only_unusable,
+            rewrite=rewrite,
+            replace_edited=replace_edited,
+        )
         flagged = [with_flag(row) for row in rows]
         for start in range(0, len(flagged), UPSERT_PAGE):
             result = await self.session.execute(stmt, flagged[start : start + UPSERT_PAGE])
             written += len(result.all())
         return written
 
-    def _upsert_stmt(self, *, keep_ai: bool, only_unusable: bool) -> Any:
+    def _upsert_stmt(
+        self, *, keep_ai: bool, only_unusable: bool, rewrite: bool, replace_edited: bool
+    ) -> Any:
+        """`rewrite` (regenerate): any unsent row, not only drafts; `replace_edited`: a hand
+        edit too (asked for explicitly; the row is the machine's again)."""
         insert = postgresql.insert if self._dialect() == "postgresql" else sqlite.insert
         stmt = insert(TABLE).values({c: bindparam(c, type_=NULLABLE_JSON) for c in JSON_COLUMNS})
-        guard = and_(
-            TABLE.c.manually_edited.is_(False), TABLE.c.status == "draft", _changed(stmt.excluded)
-        )
+        status = TABLE.c.status.in_(UNSENT) if rewrite else TABLE.c.status == "draft"
+        guard = and_(status, _changed(stmt.excluded))
+        if not replace_edited:
+            guard = and_(guard, TABLE.c.manually_edited.is_(False))
         unusable = or_(TABLE.c.body_text == "", ~no_error())
         if keep_ai:  # an example may fill a failed AI draft, never replace a good one
             guard = and_(guard, or_(TABLE.c.source != "ai", unusable))
         if only_unusable:
             guard = and_(guard, unusable)
-        values = {name: stmt.excluded[name] for name in (*CONTENT, "updated_at")}
+        values: dict[str, Any] = {name: stmt.excluded[name] for name in (*CONTENT, "updated_at")}
+        values |= _review_reset()
+        if replace_edited:
+            values |= dict.fromkeys(ORIGINAL, None) | {"manually_edited": False}
         return stmt.on_conflict_do_update(
             index_elements=["campaign_id", "prospect_id", "node_id"], set_=values, where=guard
         ).returning(TABLE.c.id)
@@ -325,6 +360,19 @@ class MessageRepository(Repository[Message]):
                 return
             yield [(row[0], row[1], row[2]) for row in rows]
             after = rows[-1][0]
+
+    async def targets(
+        self, campaign_id: uuid.UUID, selection: Selection, node_ids: Sequence[uuid.UUID]
+    ) -> list[tuple[uuid.UUID, uuid.UUID, bool]]:
+        """(node id, prospect id, hand-edited) of the selected unsent messages of `node_ids`."""
+        found: list[tuple[uuid.UUID, uuid.UUID, bool]] = []
+        columns = (Message.node_id, Message.prospect_id, Message.manually_edited)
+        for where in self.selected(campaign_id, selection):
+            stmt = select(*columns).where(
+                *where, Message.status.in_(UNSENT), Message.node_id.in_(node_ids)
+            )
+            found += [(r[0], r[1], bool(r[2])) for r in (await self.session.execute(stmt)).all()]
+        return found
 
     async def edited(self, campaign_id: uuid.UUID, selection: Selection) -> list[Message]:
         """The selected unsent messages that carry a hand edit (restorable)."""

@@ -76,6 +76,25 @@ class ReviewRequest(_Request):
         return self
 
 
+class RegenerateRequest(_Request):
+    """Rewrite chosen AI drafts (one AI node at a time) with an optional note for the writer;
+    hand-edited drafts are left alone unless `include_edited`."""
+
+    action: Literal["regenerate"]
+    message_ids: list[uuid.UUID] | None = Field(
+        default=None, min_length=1, max_length=PROSPECT_IDS_MAX
+    )
+    filter: MessageFilter | None = None
+    instruction: str | None = Field(default=None, max_length=NOTE_MAX)
+    include_edited: bool = False
+
+    @model_validator(mode="after")
+    def _one_selection(self) -> RegenerateRequest:
+        if (self.message_ids is None) == (self.filter is None):
+            raise ValueError("give message_ids or a filter (exactly one)")
+        return self
+
+
 class ReviewResult(BaseModel):
     action: str
     matched: int  # unsent messages selected

@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,10 +37,23 @@ from coldcraft.writing.outcomes import WrittenResult, failed_outcome, write_outc
 BATCH = 500
 
 
+class RewriteFlags(BaseModel):
+    """The two params the per-item write needs (read without validating the skeleton)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    regenerate: bool = False
+    replace_edited: bool = False
+
+
 class GenerateAIParams(BaseModel):
     prospect_ids: list[uuid.UUID] | None = None  # None: every prospect still to write
     skeleton: Skeleton  # the framework as it was when the run started
     framework_version: int | None = None
+    # Regenerate: a person's note for the writer, and whether chosen hand edits are replaced.
+    instruction: str | None = None
+    regenerate: bool = False
+    replace_edited: bool = False
 
 
 class DraftResult(WrittenResult):
@@ -78,6 +91,7 @@ class DraftTarget:
     node_id: uuid.UUID
     with_subject: bool  # an AI email node (a LinkedIn message has no subject)
     writer: WriterContext
+    params: GenerateAIParams
 
 
 class GenerateAIMessages(RunKind[DraftTarget, GenerateAIParams]):
@@ -105,7 +119,8 @@ class GenerateAIMessages(RunKind[DraftTarget, GenerateAIParams]):
             settings=env.settings,
         )
         node = await sequence_service.get_node(session, run.campaign_id, run.node_id)
-        return DraftTarget(run.campaign_id, run.node_id, is_ai_email(node), writer)
+        params = self.params(run)
+        return DraftTarget(run.campaign_id, run.node_id, is_ai_email(node), writer, params)
 
     async def process(self, env: RunEnv, prepared: DraftTarget, item: Item) -> ItemOutcome:
         prospect_id = uuid.UUID(item.key)
@@ -116,13 +131,16 @@ class GenerateAIMessages(RunKind[DraftTarget, GenerateAIParams]):
             )
         if not found:
             return self.failure(item, ErrorInfo(code="not_found", message="Prospect not found"))
-        if any(m.node_id == prepared.node_id and m.manually_edited for m in messages):
+        edited = any(m.node_id == prepared.node_id and m.manually_edited for m in messages)
+        if edited and not prepared.params.replace_edited:
             result = DraftResult(prospect_id=item.key, skipped="manually_edited")
             return ItemOutcome(ok=True, result=result)
         received: dict[uuid.UUID, Received] = {
             m.node_id: (m.subject, m.body_text) for m in messages
         }
-        request = prepared.writer.request(prospect_service.to_lead(found[0]), received)
+        lead = prospect_service.to_lead(found[0])
+        note = prepared.params.instruction
+        request = prepared.writer.request(lead, received, reviewer_note=note)
         return await write_outcome(
             request,
             env.model("writer"),
@@ -141,9 +159,15 @@ class GenerateAIMessages(RunKind[DraftTarget, GenerateAIParams]):
         if not isinstance(result, DraftResult) or result.skipped:
             return
         row = message_row(run, item, result)
+        flags = RewriteFlags.model_validate(run.params or {})
         try:
             async with session.begin_nested():  # the prospect or node may be gone by now
-                await MessageRepository(session).upsert([row], only_unusable=not outcome.ok)
+                await MessageRepository(session).upsert(
+                    [row],
+                    only_unusable=not outcome.ok,
+                    rewrite=flags.regenerate,
+                    replace_edited=flags.replace_edited,
+                )
         except IntegrityError:
             return
 

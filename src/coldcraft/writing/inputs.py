@@ -93,9 +93,14 @@ class WriterContext:
     given_prior: list[dict[str, Any]] | None = None
 
     def request(
-        self, lead: Lead, received: Mapping[uuid.UUID, Received] | None = None
+        self,
+        lead: Lead,
+        received: Mapping[uuid.UUID, Received] | None = None,
+        *,
+        reviewer_note: str | None = None,
     ) -> WriterInput:
-        """The writer's input for one lead; `received`: its stored earlier messages."""
+        """The writer's input for one lead; `received`: its stored earlier messages;
+        `reviewer_note`: a person's instruction when a draft is regenerated."""
         return WriterInput(
             skeleton=self.skeleton,
             lead=lead,
@@ -105,6 +110,7 @@ class WriterContext:
             sequence=SequenceContext(self.position, self.total_nodes, self.prior(lead, received)),
             workspace_context=self.workspace_context,
             judge=self.judge,
+            reviewer_note=reviewer_note,
         )
 
     def prior(
