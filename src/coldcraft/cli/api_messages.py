@@ -204,6 +204,41 @@ def reject(
     _review(ctx, "reject", campaign_id, ids, filters, note, fmt)
 
 
+@command(app, "regenerate")
+def regenerate(
+    ctx: typer.Context,
+    campaign_id: CampaignArg,
+    ids: IdsOpt = None,
+    flagged: FlaggedOpt = None,
+    node: NodeOpt = None,
+    instruction: Annotated[
+        str | None, typer.Option("--instruction", help="A note for the writer (the rewrite).")
+    ] = None,
+    include_edited: Annotated[
+        bool, typer.Option("--include-edited", help="Rewrite hand-edited drafts too.")
+    ] = False,
+    wait: WaitOpt = False,
+    fmt: FormatOpt = Format.json,
+) -> None:
+    """Rewrite chosen AI drafts of one node (a run, like `generate`)."""
+    filters: dict[str, object] = {"flagged": flagged, "node_id": node}
+    if not ids and not compact(filters):
+        raise typer.BadParameter("choose drafts: --id, or a filter (--node, --flagged)")
+    selection = {"message_ids": split_ids(ids)} if ids else {"filter": compact(filters)}
+    body = {
+        "action": "regenerate",
+        **selection,
+        **compact({"instruction": instruction}),
+        "include_edited": include_edited,
+    }
+    with client(ctx) as api:
+        started = api.post(_path(campaign_id), body)
+        if not wait:
+            emit(started, fmt)
+            return
+        finish_run(api, started["runId"], fmt)
+
+
 @command(app, "restore")
 def restore(
     ctx: typer.Context,
