@@ -13,6 +13,7 @@ from coldcraft.examples.endpoints import router as examples_router
 from coldcraft.lint.endpoints import router as lint_router
 from coldcraft.messages.endpoints import router as messages_router
 from coldcraft.prospects.endpoints import router as prospects_router
+from coldcraft.quotes.endpoints import router as quotes_router
 from coldcraft.runs.endpoints import router as runs_router
 from coldcraft.senders.endpoints import router as senders_router
 from coldcraft.sequences.endpoints import router as sequences_router
@@ -32,5 +33,6 @@ for router in (
     messages_router,
     runs_router,
     lint_router,
+    quotes_router,
 ):
     api_router.include_router(router)

@@ -72,23 +72,14 @@ class GenerateAIService:
         reviewer's note for the writer; a run, answered like generate_ai."""
         campaign = await get_owned(session, user, campaign_id, for_update=True)
         require_reviewable(campaign, action="regenerate messages")
-        nodes = await sequence_service.list_nodes(session, campaign.id)
-        ai_nodes = {n.id: n for n in nodes if n.type == "ai"}
         selection = Selection(data.message_ids, data.filter)
-        chosen = await MessageRepository(session).targets(campaign.id, selection, list(ai_nodes))
-        targets = [t for t in chosen if data.include_edited or not t[2]]
-        if not targets:
-            skipped = " (hand-edited drafts are kept unless include_edited)" if chosen else ""
-            raise InvalidRequest(f"Nothing to regenerate: no unsent AI draft selected{skipped}")
-        node_ids = {node_id for node_id, _, _ in targets}
-        if len(node_ids) > 1:
-            raise InvalidRequest("Regenerate one AI node at a time: add node_id to the filter")
-        node = ai_nodes[node_ids.pop()]
+        node, prospects = await self.regeneration(
+            session, campaign, selection, include_edited=data.include_edited
+        )
         chat = await chat_service.for_node(session, campaign.id, node.id)
         if chat is None or not chat.skeleton:
             raise NoFramework()
         await self._refuse_concurrent(session, campaign, node)
-        prospects = list(dict.fromkeys(prospect_id for _, prospect_id, _ in targets))
         params = GenerateAIParams(
             prospect_ids=prospects,
             skeleton=Skeleton.model_validate(chat.skeleton),
@@ -99,6 +90,35 @@ class GenerateAIService:
         )
         count = len(prospects)
         return await self._start(session, queue, user, chat, params, count, settings)
+
+    async def regeneration(
+        self,
+        session: AsyncSession,
+        campaign: Campaign,
+        selection: Selection,
+        *,
+        include_edited: bool,
+    ) -> tuple[SequenceNode, list[uuid.UUID]]:
+        """The AI node and the prospects a regenerate of `selection` rewrites (400 when it
+        selects no AI draft, or drafts of several AI nodes)."""
+        nodes = await sequence_service.list_nodes(session, campaign.id)
+        ai_nodes = {n.id: n for n in nodes if n.type == "ai"}
+        chosen = await MessageRepository(session).targets(campaign.id, selection, list(ai_nodes))
+        targets = [t for t in chosen if include_edited or not t[2]]
+        if not targets:
+            skipped = " (hand-edited drafts are kept unless include_edited)" if chosen else ""
+            raise InvalidRequest(f"Nothing to regenerate: no unsent AI draft selected{skipped}")
+        node_ids = {node_id for node_id, _, _ in targets}
+        if len(node_ids) > 1:
+            raise InvalidRequest("Regenerate one AI node at a time: add node_id to the filter")
+        prospects = list(dict.fromkeys(prospect_id for _, prospect_id, _ in targets))
+        return ai_nodes[node_ids.pop()], prospects
+
+    async def count_to_write(
+        self, session: AsyncSession, campaign: Campaign, node: SequenceNode
+    ) -> int:
+        """How many prospects a generate_ai run of the node would write now."""
+        return await self._count_to_write(session, campaign, node, None)
 
     async def _refuse_concurrent(
         self, session: AsyncSession, campaign: Campaign, node: SequenceNode

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldcraft.config import Settings
 from coldcraft.errors import PaymentRequired
-from coldcraft.llm.models import choose_spec
+from coldcraft.llm.models import Role, choose_spec
 from coldcraft.runs.service import run_service
 from coldcraft.store.base import utcnow
 from coldcraft.store.models import User
@@ -56,7 +56,12 @@ def month_start(now: datetime) -> datetime:
 
 def list_price_per_lead(settings: Settings) -> float:
     """The writer model's price for a typical call; 0 when it has no known price."""
-    spec, _ = choose_spec("writer", settings)
+    return list_price("writer", settings)
+
+
+def list_price(role: Role, settings: Settings) -> float:
+    """A role's model's price for a typical call; 0 when it has no known price."""
+    spec, _ = choose_spec(role, settings)
     if spec.provider not in ("anthropic", "openai"):
         return 0.0
     usage = PriceUsage(input_tokens=TYPICAL_INPUT_TOKENS, output_tokens=TYPICAL_OUTPUT_TOKENS)
@@ -78,6 +83,15 @@ class SpendService:
         self, session: AsyncSession, user: User, *, prospects: int, settings: Settings
     ) -> SpendCheck | None:
         """Raise 402 when the run would take the account past its cap; None without a cap."""
+        check = await self.assess(session, user, prospects=prospects, settings=settings)
+        if check is not None and check.shortfall_usd > 0:
+            raise _payment_required(check)
+        return check
+
+    async def assess(
+        self, session: AsyncSession, user: User, *, prospects: int, settings: Settings
+    ) -> SpendCheck | None:
+        """Where a run for `prospects` leads would leave the account (None without a cap)."""
         cap = settings.spend_cap_usd_per_month
         if cap <= 0:
             return None
@@ -90,8 +104,6 @@ class SpendService:
             per_lead_usd=per_lead,
             prospects=prospects,
         )
-        if check.shortfall_usd > 0:
-            raise _payment_required(check)
         return check
 
 

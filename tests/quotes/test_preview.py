@@ -1,0 +1,113 @@
+"""The quote: requests, cost and duration ranges and the spend cap's verdict, before anything
+starts (POST /api/credits/preview)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from coldcraft.config import Settings
+from coldcraft.quotes.schemas import QuoteRequest
+from coldcraft.quotes.service import quote_service
+from coldcraft.store.models import Run
+from coldcraft.store.session import SessionMaker, unit_of_work
+from tests.fixtures.factories import Account
+from tests.fixtures.messages import OutboxCampaign, outbox_campaign
+
+PREVIEW = "/api/credits/preview"
+
+
+async def quote(api: httpx.AsyncClient, **body: Any) -> dict[str, Any]:
+    response = await api.post(PREVIEW, json=body)
+    assert response.status_code == 200, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+async def runs(sessionmaker: SessionMaker) -> int:
+    async with sessionmaker() as session:
+        return int((await session.execute(select(func.count()).select_from(Run))).scalar_one())
+
+
+@pytest.fixture
+async def box(
+    api: httpx.AsyncClient, sessionmaker: SessionMaker, account: Account
+) -> OutboxCampaign:
+    return await outbox_campaign(api, sessionmaker, account.user.id, prospects=3)
+
+
+async def test_each_action_is_quoted_and_nothing_starts(
+    api: httpx.AsyncClient, sessionmaker: SessionMaker, box: OutboxCampaign
+) -> None:
+    before = await runs(sessionmaker)
+    ai = await quote(api, action="generate_ai", campaign_id=box.id, node_id=box.ai_node_id)
+    assert (ai["model"], ai["items"]) == ("offline", 3)
+    assert ai["requests"] == {"min": 3, "max": 6}  # a repair per lead at most
+    assert ai["cost_usd"] == {"min": 0.0, "max": 0.0}  # the offline model costs nothing
+    assert (ai["sufficient"], ai["spend"]) == (True, None)  # no cap configured
+    examples = await quote(api, action="generate_examples", campaign_id=box.id, count=5)
+    assert examples["requests"] == {"min": 5, "max": 10}
+    turn = await quote(api, action="chat_turn", campaign_id=box.id)
+    assert (turn["items"], turn["requests"]) == (1, {"min": 1, "max": 12})
+    assert await runs(sessionmaker) == before
+
+
+async def test_regenerate_is_quoted_for_its_selection(
+    api: httpx.AsyncClient, box: OutboxCampaign
+) -> None:
+    await api.post(box.path, json={"action": "resolve"})
+    nothing = await api.post(
+        PREVIEW,
+        json={"action": "regenerate", "campaign_id": box.id, "filter": {"node_id": box.ai_node_id}},
+    )
+    assert nothing.status_code == 400  # no AI draft written yet
+    assert nothing.json()["error"]["message"].startswith("Nothing to regenerate")
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"action": "generate_ai"}, "generate_ai: give node_id"),
+        ({"action": "generate_examples"}, "generate_examples: give count"),
+        ({"action": "regenerate"}, "regenerate: give message_ids or a filter"),
+        ({"action": "launch"}, "action"),
+    ],
+)
+async def test_what_each_action_needs_is_checked(
+    api: httpx.AsyncClient, box: OutboxCampaign, body: dict[str, Any], message: str
+) -> None:
+    response = await api.post(PREVIEW, json={"campaign_id": box.id, **body})
+    assert response.status_code == 400
+    assert message in response.json()["error"]["message"]
+
+
+async def test_another_accounts_campaign_is_not_found(api: httpx.AsyncClient) -> None:
+    response = await api.post(
+        PREVIEW, json={"action": "chat_turn", "campaign_id": str(uuid.uuid4())}
+    )
+    assert response.status_code == 404
+
+
+async def test_a_priced_model_and_a_tight_cap(
+    sessionmaker: SessionMaker, account: Account, box: OutboxCampaign, settings: Settings
+) -> None:
+    """With a model that has list prices, the cost is a real range, its duration follows
+    the run's concurrency, and a cap it would break makes it insufficient."""
+    priced = settings.model_copy(
+        update={"writer_model": "anthropic:claude-haiku-4-5", "spend_cap_usd_per_month": 0.001}
+    )
+    request = QuoteRequest(
+        action="generate_ai", campaign_id=uuid.UUID(box.id), node_id=uuid.UUID(box.ai_node_id)
+    )
+    async with unit_of_work(sessionmaker) as session:
+        answer = await quote_service.preview(session, account.user, request, settings=priced)
+    assert answer.model == "anthropic:claude-haiku-4-5"
+    assert 0 < answer.cost_usd.min < answer.cost_usd.max
+    assert answer.duration_seconds.min > 0
+    assert answer.spend is not None
+    assert answer.spend.remaining_usd == pytest.approx(0.001)
+    assert answer.sufficient is False
