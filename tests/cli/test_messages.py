@@ -127,3 +127,14 @@ async def test_review_from_the_cli(cli: Invoke) -> None:
     }
     refused = await cli("messages", "approve", cid)
     assert refused.exit_code != 0
+
+
+async def test_a_quote_from_the_cli(cli: Invoke) -> None:
+    cid = await _resolved_campaign(cli)
+    quote = ok_json(
+        await cli("credits", "preview", "generate_examples", "--campaign", cid, "--count", "4")
+    )
+    assert (quote["items"], quote["requests"]) == (4, {"min": 4, "max": 8})
+    assert quote["sufficient"] is True
+    refused = await cli("credits", "preview", "generate_ai", "--campaign", cid)
+    assert refused.exit_code == 1

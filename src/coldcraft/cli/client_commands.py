@@ -8,6 +8,7 @@ from coldcraft.cli import (
     api_campaigns,
     api_chat,
     api_context,
+    api_credits,
     api_examples,
     api_health,
     api_leads,
@@ -29,6 +30,7 @@ GROUPS: dict[str, typer.Typer] = {
     "examples": api_examples.app,
     "messages": api_messages.app,
     "runs": api_runs.app,
+    "credits": api_credits.app,
 }
 
 
