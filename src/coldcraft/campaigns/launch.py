@@ -5,7 +5,8 @@ come back together in one 400 `Campaign cannot launch: ...`):
 
 1. the campaign has at least one prospect;
 2. the sequence has something to send and every sendable node has its content
-   (a LinkedIn connection request may go without a note);
+   (a LinkedIn connection request may go without a note), and every merge field of the
+   template steps resolves (built in, or a custom field some prospect has);
 3. an email campaign has a sender;
 4. the outbox (`message_service.launch_problems`): resolve first, then every AI node has a
    skeleton and every prospect a usable message for every sendable and AI node;
@@ -64,6 +65,19 @@ def _nodes_have_content(nodes: list[SequenceNode]) -> list[LaunchProblem]:
     return [p for i, node in enumerate(nodes) for p in _missing_content(i, node)]
 
 
+async def _fields_resolve(
+    session: AsyncSession, campaign: Campaign, nodes: list[SequenceNode]
+) -> list[LaunchProblem]:
+    """Every merge field of the template steps resolves for some prospect."""
+    index = {node.id: (i, node.type) for i, node in enumerate(nodes)}
+    problems = []
+    for warning in await sequence_service.warnings(session, campaign.id, nodes):
+        i, node_type = index[warning.node_id]
+        message = f"{node_type} node {i}: {warning.message}"
+        problems.append(LaunchProblem(f"sequence_nodes[{i}].{warning.field}", message))
+    return problems
+
+
 def _has_sender(campaign: Campaign) -> list[LaunchProblem]:
     if campaign.type != "email" or campaign.sender_account_ids:
         return []
@@ -85,6 +99,7 @@ class LaunchService:
         return [
             *await _has_prospects(session, campaign),
             *_nodes_have_content(nodes),
+            *await _fields_resolve(session, campaign, nodes),
             *_has_sender(campaign),
             *await message_service.launch_problems(session, campaign, nodes),
             *await review_service.launch_problems(session, campaign),

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, and_, delete, func, or_, select
+from sqlalchemy import Select, Table, and_, delete, func, or_, select, true, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -158,3 +158,15 @@ class ProspectRepository(Repository[Prospect]):
     async def _delete(self, stmt: Any) -> int:
         result = await self.session.execute(stmt.execution_options(synchronize_session=False))
         return int(getattr(result, "rowcount", 0) or 0)
+
+    async def custom_field_keys(self, campaign_id: uuid.UUID) -> set[str]:
+        """Every custom field name that some prospect of the campaign has."""
+        where = Prospect.campaign_id == campaign_id
+        if self.session.get_bind().dialect.name == "postgresql":
+            keys = func.jsonb_object_keys(type_coerce(Prospect.custom_fields, postgresql.JSONB))
+            stmt = select(keys).where(where).distinct()
+        else:
+            each = func.json_each(Prospect.custom_fields).table_valued("key")
+            stmt = select(each.c.key).select_from(Prospect).join(each, true()).where(where)
+            stmt = stmt.distinct()
+        return {str(key) for key in (await self.session.execute(stmt)).scalars()}

@@ -158,6 +158,10 @@ class ProspectService:
     async def count(self, session: AsyncSession, campaign_id: uuid.UUID) -> int:
         return await ProspectRepository(session).count(campaign_id)
 
+    async def custom_field_keys(self, session: AsyncSession, campaign_id: uuid.UUID) -> set[str]:
+        """The custom field names the campaign's prospects have (for template checks)."""
+        return await ProspectRepository(session).custom_field_keys(campaign_id)
+
     async def counts_by_status(
         self, session: AsyncSession, campaign_id: uuid.UUID
     ) -> dict[str, int]:

@@ -14,6 +14,7 @@ from coldcraft.sequences.schemas import (
     NodeResponse,
     NodesResponse,
     NodeUpdate,
+    TemplateWarningOut,
 )
 from coldcraft.sequences.service import sequence_service
 
@@ -31,8 +32,14 @@ NODE_ERRORS = errors(400, 401, 404, 413)
 async def add_node(
     campaign_id: uuid.UUID, body: NodeCreate, session: DBSession, user: CurrentUser
 ) -> NodesResponse:
-    """Insert a node (draft only); without `position` it goes just before `end`."""
-    return NodesResponse.build(await sequence_service.add_node(session, user, campaign_id, body))
+    """Insert a node (draft only); without `position` it goes just before `end`. A template
+    step's syntax is checked (400 with the position); merge fields no prospect fills come
+    back as `warnings` (they block launch)."""
+    nodes = await sequence_service.add_node(session, user, campaign_id, body)
+    response = NodesResponse.build(nodes)
+    warnings = await sequence_service.warnings(session, campaign_id, nodes)
+    response.warnings = [TemplateWarningOut.model_validate(w) for w in warnings]
+    return response
 
 
 @router.put(
@@ -47,9 +54,14 @@ async def update_node(
     session: DBSession,
     user: CurrentUser,
 ) -> NodeResponse:
-    """Partial content update (draft only); fields that do not apply to the type are ignored."""
+    """Partial content update (draft only); fields that do not apply to the type are ignored.
+    A template step is checked as for add (400 with the position; `warnings`)."""
     node = await sequence_service.update_node(session, user, campaign_id, node_id, body)
-    return NodeResponse(node=NodeOut.model_validate(node))
+    warnings = await sequence_service.warnings(session, campaign_id, [node])
+    return NodeResponse(
+        node=NodeOut.model_validate(node),
+        warnings=[TemplateWarningOut.model_validate(w) for w in warnings],
+    )
 
 
 @router.patch(

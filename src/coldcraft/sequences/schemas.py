@@ -75,8 +75,22 @@ class NodeOut(BaseModel):
     ai_node: AINodeOut | None
 
 
+class TemplateWarningOut(BaseModel):
+    """A merge field of a template step that no prospect fills (it blocks launch)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    node_id: uuid.UUID
+    field: str
+    rule: str
+    message: str
+    name: str
+    suggestion: str | None
+
+
 class NodesResponse(BaseModel):
     sequence_nodes: list[NodeOut]
+    warnings: list[TemplateWarningOut] = []
 
     @classmethod
     def build(cls, nodes: list[SequenceNode]) -> NodesResponse:
@@ -85,3 +99,4 @@ class NodesResponse(BaseModel):
 
 class NodeResponse(BaseModel):
     node: NodeOut
+    warnings: list[TemplateWarningOut] = []

@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldcraft.campaigns import access as campaign_access
 from coldcraft.errors import InvalidRequest, NotFound
+from coldcraft.prospects.service import prospect_service
+from coldcraft.sequences.checks import TemplateWarning, check_syntax, field_warnings
 from coldcraft.sequences.repository import SequenceNodeRepository
 from coldcraft.sequences.schemas import NodeContent, NodeCreate, NodeDelete, NodeMove, NodeUpdate
 from coldcraft.store.models import Campaign, SequenceNode, User
@@ -121,6 +123,7 @@ class SequenceService:
             raise InvalidRequest(f"position must be between 0 and {end} (the end node stays last)")
         node = _new_node(campaign, data.type)
         _apply_content(node, data)
+        check_syntax(node)
         nodes.insert(position, node)
         _renumber(nodes)
         await SequenceNodeRepository(session).add(node)
@@ -137,8 +140,16 @@ class SequenceService:
         _, nodes = await self._lock(session, user, campaign_id)
         node = find_node(nodes, node_id)
         _apply_content(node, data)
+        check_syntax(node)
         await session.flush()
         return node
+
+    async def warnings(
+        self, session: AsyncSession, campaign_id: uuid.UUID, nodes: list[SequenceNode]
+    ) -> list[TemplateWarning]:
+        """Merge fields of these template steps that no prospect of the campaign fills."""
+        keys = await prospect_service.custom_field_keys(session, campaign_id)
+        return [warning for node in nodes for warning in field_warnings(node, keys)]
 
     async def move_node(
         self, session: AsyncSession, user: User, campaign_id: uuid.UUID, data: NodeMove

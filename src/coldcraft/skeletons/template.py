@@ -28,6 +28,8 @@ FIELD_RE = re.compile(FIELD_PATTERN)
 _TOKEN_RE = re.compile(rf"{FIELD_PATTERN}|(?P<amp>&&)")
 _CUSTOM_FIELD_RE = re.compile(r"custom_fields\.[a-z0-9_]+(?:\.[a-z0-9_]+)*")
 CUSTOM_PREFIX = "custom_fields."
+# Built-in names win over a custom field of the same name.
+BUILT_IN_FIELDS = frozenset({*LEAD_FIELDS, *SENDER_FIELDS})
 
 
 class TemplateSyntaxError(ValueError):
@@ -330,7 +332,9 @@ class MergeValues:
     def _lookup(self, name: str) -> str:
         if name.startswith(CUSTOM_PREFIX):
             return _custom_value(self._custom, name[len(CUSTOM_PREFIX) :])
-        return self._fixed.get(name, "")
+        if name in BUILT_IN_FIELDS:
+            return self._fixed.get(name, "")
+        return _custom_value(self._custom, name)  # a bare custom field: %industry%
 
 
 def _lead_values(lead: Lead | None) -> dict[str, str]:
