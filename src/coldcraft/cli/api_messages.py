@@ -172,36 +172,28 @@ def _review(
         emit(api.post(_path(campaign_id), body), fmt)
 
 
-@command(app, "approve")
-def approve(
-    ctx: typer.Context,
-    campaign_id: CampaignArg,
-    ids: IdsOpt = None,
-    flagged: FlaggedOpt = None,
-    node: NodeOpt = None,
-    review: ReviewOpt = None,
-    note: NoteOpt = None,
-    fmt: FormatOpt = Format.json,
-) -> None:
-    """Approve messages (a person looked; a flagged one may then launch)."""
-    filters: dict[str, object] = {"flagged": flagged, "node_id": node, "review": review}
-    _review(ctx, "approve", campaign_id, ids, filters, note, fmt)
+def _decision(action: str, summary: str) -> None:
+    """Register `coldcraft messages approve|reject`: the same options, another action."""
+
+    def decide(
+        ctx: typer.Context,
+        campaign_id: CampaignArg,
+        ids: IdsOpt = None,
+        flagged: FlaggedOpt = None,
+        node: NodeOpt = None,
+        review: ReviewOpt = None,
+        note: NoteOpt = None,
+        fmt: FormatOpt = Format.json,
+    ) -> None:
+        filters: dict[str, object] = {"flagged": flagged, "node_id": node, "review": review}
+        _review(ctx, action, campaign_id, ids, filters, note, fmt)
+
+    decide.__doc__ = summary
+    command(app, action)(decide)
 
 
-@command(app, "reject")
-def reject(
-    ctx: typer.Context,
-    campaign_id: CampaignArg,
-    ids: IdsOpt = None,
-    flagged: FlaggedOpt = None,
-    node: NodeOpt = None,
-    review: ReviewOpt = None,
-    note: NoteOpt = None,
-    fmt: FormatOpt = Format.json,
-) -> None:
-    """Reject messages: never sent (the prospect skips that step)."""
-    filters: dict[str, object] = {"flagged": flagged, "node_id": node, "review": review}
-    _review(ctx, "reject", campaign_id, ids, filters, note, fmt)
+_decision("approve", "Approve messages (a person looked; a flagged one may then launch).")
+_decision("reject", "Reject messages: never sent (the prospect skips that step).")
 
 
 @command(app, "regenerate")

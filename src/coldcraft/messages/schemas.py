@@ -59,40 +59,35 @@ class MessageFilter(_Request):
     missing_field: str | None = Field(default=None, max_length=200)
 
 
-class ReviewRequest(_Request):
-    """approve | reject | restore the chosen messages: `message_ids`, or a `filter`."""
+class _Selection(_Request):
+    """Which messages an action works on: `message_ids`, or a `filter` (exactly one)."""
 
-    action: Literal["approve", "reject", "restore"]
     message_ids: list[uuid.UUID] | None = Field(
         default=None, min_length=1, max_length=PROSPECT_IDS_MAX
     )
     filter: MessageFilter | None = None
-    note: str | None = Field(default=None, max_length=NOTE_MAX)
 
     @model_validator(mode="after")
-    def _one_selection(self) -> ReviewRequest:
+    def _one_selection(self) -> _Selection:
         if (self.message_ids is None) == (self.filter is None):
             raise ValueError("give message_ids or a filter (exactly one)")
         return self
 
 
-class RegenerateRequest(_Request):
+class ReviewRequest(_Selection):
+    """approve | reject | restore the chosen messages: `message_ids`, or a `filter`."""
+
+    action: Literal["approve", "reject", "restore"]
+    note: str | None = Field(default=None, max_length=NOTE_MAX)
+
+
+class RegenerateRequest(_Selection):
     """Rewrite chosen AI drafts (one AI node at a time) with an optional note for the writer;
     hand-edited drafts are left alone unless `include_edited`."""
 
     action: Literal["regenerate"]
-    message_ids: list[uuid.UUID] | None = Field(
-        default=None, min_length=1, max_length=PROSPECT_IDS_MAX
-    )
-    filter: MessageFilter | None = None
     instruction: str | None = Field(default=None, max_length=NOTE_MAX)
     include_edited: bool = False
-
-    @model_validator(mode="after")
-    def _one_selection(self) -> RegenerateRequest:
-        if (self.message_ids is None) == (self.filter is None):
-            raise ValueError("give message_ids or a filter (exactly one)")
-        return self
 
 
 class ReviewResult(BaseModel):
