@@ -61,7 +61,8 @@ async def test_export_to_stdout_and_to_a_file(cli: Invoke, tmp_path: Path) -> No
     out = tmp_path / "out.csv"
     written = await cli("messages", "export", cid, "-o", str(out))
     assert written.exit_code == 0
-    assert out.read_text() == result.stdout
+    assert out.read_text(encoding="utf-8-sig") == result.stdout
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel reads it as UTF-8
     assert str(out) in written.stderr
     sent = await cli("messages", "export", cid, "--status", "sent")
     assert list(csv.DictReader(io.StringIO(sent.stdout))) == []

@@ -192,8 +192,10 @@ async def test_export_is_rfc4180_csv_with_identity_columns(
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert f'filename="coldcraft-messages-{box.id}.csv"' in response.headers["content-disposition"]
-    assert "\r\n" in response.text
-    rows = list(csv.DictReader(io.StringIO(response.text, newline="")))
+    assert response.content.startswith(b"\xef\xbb\xbf")  # UTF-8 byte order mark, for Excel
+    text = response.content.decode("utf-8-sig")
+    assert "\r\n" in text
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
     assert len(rows) == 6
     assert [r["message_id"] for r in rows] == [m["id"] for m in messages]
     follow_up = rows[1]
@@ -216,7 +218,7 @@ async def test_export_filters_by_status(
     box, messages = await _resolved(api, sessionmaker, account)
     await _set_status(sessionmaker, messages[3]["id"], "sent")
     sent = await api.get(box.path + "/export.csv", params={"status": "sent"})
-    rows = list(csv.DictReader(io.StringIO(sent.text, newline="")))
+    rows = list(csv.DictReader(io.StringIO(sent.content.decode("utf-8-sig"), newline="")))
     assert [r["message_id"] for r in rows] == [messages[3]["id"]]
     pending = await api.get(box.path + "/export.csv", params={"status": "pending"})
     assert pending.text.count("\r\n") == 1  # the header only
@@ -273,3 +275,30 @@ async def test_launch_needs_a_skeleton_on_every_ai_node(
     assert response.json()["error"]["message"] == (
         "Campaign cannot launch: ai node 2: no framework yet (chat first)"
     )
+
+
+async def test_export_neutralises_formulas_and_has_a_wide_format(
+    api: httpx.AsyncClient, sessionmaker: SessionMaker, account: Account
+) -> None:
+    box, messages = await _resolved(api, sessionmaker, account)
+    formula = '=HYPERLINK("http://evil.example","Click")'
+    edit = {"message_id": messages[1]["id"], "body_text": formula}
+    assert (await api.patch(box.path, json=edit)).status_code == 200
+
+    long = await api.get(box.path + "/export.csv")
+    rows = list(csv.DictReader(io.StringIO(long.content.decode("utf-8-sig"), newline="")))
+    edited = next(r for r in rows if r["message_id"] == messages[1]["id"])
+    assert edited["body"] == "'" + formula  # shown as text, never run
+    assert {r["review_state"] for r in rows} == {"unreviewed"}
+
+    wide = await api.get(box.path + "/export.csv", params={"format": "wide"})
+    table = list(csv.reader(io.StringIO(wide.content.decode("utf-8-sig"), newline="")))
+    header, first = table[0], dict(zip(table[0], table[1], strict=True))
+    assert header[:5] == ["email", "linkedin_url", "first_name", "last_name", "company"]
+    assert header[5:13] == [
+        "step1_subject", "step1_body", "step1_delay_days", "step1_review_state",
+        "step2_subject", "step2_body", "step2_delay_days", "step2_review_state",
+    ]  # fmt: skip
+    assert len(table) == 1 + 3  # one row per prospect
+    assert first["step2_body"] == "'" + formula
+    assert first["prospect_id"] == messages[1]["prospect_id"]

@@ -128,7 +128,7 @@ async def test_outbox_end_to_end_on_the_offline_model(
     assert all(m["body_text"].endswith("one last note.\n\nSam") for m in templated[1:])
 
     export = await api.get(path + "/export.csv")
-    rows = list(csv.DictReader(io.StringIO(export.text, newline="")))
+    rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"), newline="")))
     assert len(rows) == 2 * PROSPECTS
     assert rows[1]["body"] == "Hand written."
     assert rows[1]["email"] == leads[0]["email"]

@@ -254,12 +254,17 @@ def export(
     status: Annotated[
         str | None, typer.Option("--status", help="draft | pending | sent | all (default).")
     ] = None,
+    wide: Annotated[
+        bool, typer.Option("--wide", help="One row per prospect, step<N>_* columns.")
+    ] = False,
 ) -> None:
-    """Export the messages as CSV for a sending tool."""
+    """Export the messages as CSV for a sending tool (a file keeps Excel's UTF-8 mark)."""
+    params = {"status": status, "format": "wide" if wide else None}
     with client(ctx) as api:
         path = f"{_path(campaign_id)}/export.csv"
-        text = api.get_text(path, params={"status": status}, timeout=LONG_TIMEOUT)
+        text = api.get_text(path, params=params, timeout=LONG_TIMEOUT)
     if output is None:
+        text = text.removeprefix("\ufeff")  # a terminal or a pipe wants no byte order mark
         typer.echo(text, nl=not text.endswith("\n"))
         return
     output.write_text(text, encoding="utf-8")

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Response
 from fastapi.responses import StreamingResponse
@@ -174,10 +174,13 @@ async def export_messages(
     sessions: Sessions,
     user: CurrentUser,
     status: StatusFilter = "all",
+    format: Literal["long", "wide"] = "long",
 ) -> StreamingResponse:
-    """RFC 4180 CSV, one row per message with the prospect's identity columns (streamed)."""
+    """RFC 4180 CSV (UTF-8 with a byte order mark, formula cells neutralised), streamed:
+    `long` (default) one row per message with the prospect's identity columns; `wide` one
+    row per prospect with `step<N>_subject`, `_body`, `_delay_days` and `_review_state`."""
     campaign, stream = await message_service.export_csv(
-        session, sessions, user, campaign_id, status=status
+        session, sessions, user, campaign_id, status=status, wide=format == "wide"
     )
     filename = f"coldcraft-messages-{campaign.id}.csv"
     return StreamingResponse(

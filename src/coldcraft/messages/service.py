@@ -161,12 +161,14 @@ class MessageService:
         campaign_id: uuid.UUID,
         *,
         status: str,
+        wide: bool = False,
     ) -> tuple[Campaign, AsyncIterator[bytes]]:
         """The campaign (404 before any byte is streamed) and its CSV as a byte stream that
         reads through `sessions` (the request's session is closed by then)."""
         campaign = await get_owned(session, user, campaign_id)
         nodes = await sequence_service.list_nodes(session, campaign.id)
-        return campaign, export.stream_csv(sessions, campaign.id, nodes, status=status)
+        stream = export.stream_csv(sessions, campaign.id, nodes, status=status, wide=wide)
+        return campaign, stream
 
     # ---- launch -----------------------------------------------------------------------
 
