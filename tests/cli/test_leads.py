@@ -113,3 +113,16 @@ async def test_import_rejects_a_malformed_mapping_before_uploading(
     result = await cli("leads", "import", "00000000-0000-4000-8000-000000000000", str(path),
                        "--mapping", "{bad")  # fmt: skip
     assert result.exit_code == 2
+
+
+async def test_a_csv_goes_through_the_servers_mapper_and_reports_skipped_rows(
+    cli: Invoke, tmp_path: Path
+) -> None:
+    campaign_id = (await new_campaign(cli))["id"]
+    path = tmp_path / "leads.csv"
+    path.write_text("Full Name,E-mail\nAda King Lovelace,ada@example.com\nNo Email,\n")
+    result = ok_json(await cli("leads", "add", campaign_id, "--file", str(path)))
+    assert (result["imported"], result["invalid"]) == (1, 1)
+    assert [row["line"] for row in result["skipped"]] == [3]
+    [prospect] = ok_json(await cli("leads", "list", campaign_id))["prospects"]
+    assert (prospect["first_name"], prospect["last_name"]) == ("Ada", "King Lovelace")

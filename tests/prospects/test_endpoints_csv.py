@@ -28,7 +28,7 @@ async def test_headers_are_auto_mapped_and_the_rest_become_custom_fields(
         "Ann@Example.com,Ann,Lee,Acme,CTO,https://linkedin.com/in/ann/,50-200,EMEA\n"
     ).encode()
     response = await upload(api, campaign_id, data)
-    assert response.json() == {"imported": 1, "duplicates": 0, "invalid": 0}
+    assert response.json() == {"imported": 1, "duplicates": 0, "invalid": 0, "skipped": []}
     (prospect,) = (await list_leads(api, campaign_id))["prospects"]
     assert prospect["email"] == "ann@example.com"
     assert (prospect["first_name"], prospect["last_name"], prospect["name"]) == (
@@ -59,7 +59,12 @@ async def test_bad_rows_are_counted_as_invalid_and_the_rest_imported(
     ).encode()
     response = await upload(api, campaign_id, data)
     assert response.status_code == 200, response.text
-    assert response.json() == {"imported": 1, "duplicates": 2, "invalid": 4}
+    answer = response.json()
+    assert (answer["imported"], answer["duplicates"], answer["invalid"]) == (1, 2, 4)
+    assert [row["line"] for row in answer["skipped"]] == [5, 6, 7, 8]  # the header is line 1
+    reasons = [row["reason"] for row in answer["skipped"]]
+    assert all(reasons), answer["skipped"]
+    assert "first_name" in reasons[2]  # over 200 characters
     assert (await list_leads(api, campaign_id))["total"] == 2
 
 
@@ -75,6 +80,7 @@ async def test_utf8_bom_crlf_and_quoted_newlines_are_handled(api: httpx.AsyncCli
         "imported": 2,
         "duplicates": 0,
         "invalid": 0,
+        "skipped": [],
     }
     first, second = (await list_leads(api, campaign_id))["prospects"]
     assert first["email"] == "zoe@example.com"  # no BOM glued to the header
@@ -102,16 +108,15 @@ async def test_linkedin_campaign_imports_by_profile_url(api: httpx.AsyncClient) 
         b"Jane Again,linkedin.com/in/JANE\n"
         b"Nobody,\n"
     )
-    assert (await upload(api, campaign_id, data)).json() == {
-        "imported": 1,
-        "duplicates": 1,
-        "invalid": 1,
-    }
+    answer = (await upload(api, campaign_id, data)).json()
+    assert (answer["imported"], answer["duplicates"], answer["invalid"]) == (1, 1, 1)
+    assert [row["line"] for row in answer["skipped"]] == [4]
     (prospect,) = (await list_leads(api, campaign_id))["prospects"]
     assert (prospect["name"], prospect["linkedin_url"]) == (
         "Jane Doe",
         "https://www.linkedin.com/in/jane",
     )
+    assert (prospect["first_name"], prospect["last_name"]) == ("Jane", "Doe")  # a Full Name
 
 
 @pytest.mark.parametrize(
@@ -153,7 +158,7 @@ async def test_10000_rows_import_in_one_call(api: httpx.AsyncClient) -> None:
     campaign_id = await create_campaign(api)
     data = b"Email,First Name\n" + b"".join(b"u%d@x.io,U%d\n" % (i, i) for i in range(10_000))
     response = await upload(api, campaign_id, data)
-    assert response.json() == {"imported": 10_000, "duplicates": 0, "invalid": 0}
+    assert response.json() == {"imported": 10_000, "duplicates": 0, "invalid": 0, "skipped": []}
 
 
 async def test_missing_file_is_400(api: httpx.AsyncClient) -> None:

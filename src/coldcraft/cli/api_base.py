@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import json
 import sys
 from collections.abc import Callable
@@ -159,14 +157,6 @@ def json_file_list(path: Path, *, key: str) -> list[Any]:
     if not isinstance(value, list):
         raise typer.BadParameter(f"{path} must hold a JSON list (or {{{key!r}: [...]}})")
     return value
-
-
-def csv_rows(text: str) -> list[dict[str, str]]:
-    """CSV rows as dicts keyed by header, empty cells dropped."""
-    reader = csv.DictReader(io.StringIO(text))
-    return [
-        {k.strip(): v.strip() for k, v in row.items() if k and v and v.strip()} for row in reader
-    ]
 
 
 def compact(fields: dict[str, Any]) -> dict[str, Any]:

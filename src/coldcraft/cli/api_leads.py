@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,7 +12,6 @@ from coldcraft.cli.api_base import (
     client,
     command,
     compact,
-    csv_rows,
     group,
     json_object,
     parse_json,
@@ -28,59 +26,14 @@ app = group("Prospects (leads) of a campaign.")
 CampaignArg = Annotated[str, typer.Argument(help="Campaign id.")]
 BATCH = 1000  # the API's limit per add-leads call
 
-# CSV header (normalised) -> prospect field, for `leads add --file x.csv`.
-HEADER_FIELDS = {
-    "email": "email",
-    "e_mail": "email",
-    "email_address": "email",
-    "first_name": "first_name",
-    "firstname": "first_name",
-    "first": "first_name",
-    "last_name": "last_name",
-    "lastname": "last_name",
-    "last": "last_name",
-    "surname": "last_name",
-    "name": "name",
-    "full_name": "name",
-    "company": "company",
-    "company_name": "company",
-    "organization": "company",
-    "position": "position",
-    "title": "position",
-    "job_title": "position",
-    "headline": "headline",
-    "linkedin": "linkedin_url",
-    "linkedin_url": "linkedin_url",
-    "linkedin_profile": "linkedin_url",
-    "profile_url": "linkedin_url",
-}
 
-
-def normalise_header(header: str) -> str:
-    """Lower-case, spaces/dashes to `_`, other non-alphanumerics dropped."""
-    key = re.sub(r"[\s\-]+", "_", header.strip().lower())
-    return re.sub(r"[^a-z0-9_]", "", key)
-
-
-def csv_prospect(row: dict[str, str]) -> dict[str, Any]:
-    prospect: dict[str, Any] = {}
-    custom: dict[str, str] = {}
-    for header, value in row.items():
-        key = normalise_header(header)
-        if key in HEADER_FIELDS:
-            prospect[HEADER_FIELDS[key]] = value
-        elif key:
-            custom[key] = value
-    if custom:
-        prospect["custom_fields"] = custom
-    return prospect
+def is_csv(file: Path | None) -> bool:
+    return file is not None and file.suffix.lower() == ".csv"
 
 
 def load_prospects(file: Path | None, inline: str | None) -> list[Any]:
     if (file is None) == (inline is None):
         raise typer.BadParameter("give the leads with exactly one of --file or --json")
-    if file is not None and file.suffix.lower() == ".csv":
-        return [csv_prospect(row) for row in csv_rows(read_text(file))]
     text = read_text(file) if file is not None else inline or ""
     value = parse_json(text, source=str(file) if file else "--json")
     if isinstance(value, dict) and isinstance(value.get("prospects"), list):
@@ -116,7 +69,15 @@ def add_leads(
     ] = None,
     fmt: FormatOpt = Format.json,
 ) -> None:
-    """Add prospects (deduplicated by email or LinkedIn URL); sent in batches of 1000."""
+    """Add prospects (deduplicated by email or LinkedIn URL). A .csv file goes through the
+    server's column mapper (as `leads import`: bad rows are skipped and listed with their
+    line); JSON is sent in batches of 1000."""
+    if file is not None and is_csv(file):
+        if inline is not None:
+            raise typer.BadParameter("give the leads with exactly one of --file or --json")
+        with client(ctx) as api:
+            emit(upload_csv(api, campaign_id, file, mapping=None), fmt)
+        return
     prospects = load_prospects(file, inline)
     with client(ctx) as api:
         emit(add_in_batches(api, campaign_id, prospects), fmt)
@@ -192,11 +153,17 @@ def import_leads(
     ] = None,
     fmt: FormatOpt = Format.json,
 ) -> None:
-    """Upload a CSV; bad rows are counted as invalid and never abort the file."""
+    """Upload a CSV; bad rows are skipped, listed with their line and reason, and never
+    abort the file."""
     json_object(mapping, source="--mapping")  # fail early on a typo, before uploading
+    with client(ctx) as api:
+        emit(upload_csv(api, campaign_id, file, mapping=mapping), fmt)
+
+
+def upload_csv(api: ApiClient, campaign_id: str, file: Path, *, mapping: str | None) -> Any:
+    """The server's import: one column mapper for the CLI and the API."""
     content = read_text(file).encode()
     files = {"file": (file.name if str(file) != "-" else "leads.csv", content, "text/csv")}
     data = {"mapping": mapping} if mapping else None
-    with client(ctx) as api:
-        path = f"/api/campaigns/{campaign_id}/leads/import-csv"
-        emit(api.upload(path, files=files, data=data, timeout=120.0), fmt)
+    path = f"/api/campaigns/{campaign_id}/leads/import-csv"
+    return api.upload(path, files=files, data=data, timeout=120.0)

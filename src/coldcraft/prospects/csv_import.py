@@ -55,6 +55,7 @@ class CsvError(ValueError):
 class CsvTable:
     headers: list[str]
     rows: list[list[str]]
+    lines: list[int]  # the file line each row starts on (quoted newlines span several)
 
     @property
     def header_list(self) -> str:
@@ -111,18 +112,26 @@ def parse_csv(data: bytes, *, max_rows: int = MAX_ROWS) -> CsvTable:
     """Header + non-blank rows. Handles a UTF-8 BOM, CRLF and quoted newlines."""
     text = decode(data)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
+    records: list[tuple[int, list[str]]] = []
     try:
-        records = [r for r in reader if any(v.strip() for v in r)]
+        while True:
+            start = reader.line_num + 1
+            try:
+                record = next(reader)
+            except StopIteration:
+                break
+            if any(v.strip() for v in record):
+                records.append((start, record))
     except csv.Error as exc:
         raise CsvError(f"The file is not valid CSV: {exc}") from None
     if not records:
         raise CsvError("The CSV file is empty")
-    headers, rows = [h.strip() for h in records[0]], records[1:]
+    headers, rows = [h.strip() for h in records[0][1]], records[1:]
     if len(rows) > max_rows:
         raise CsvError(
             f"The CSV has {len(rows)} rows; the limit is {max_rows} per file, split it up"
         )
-    return CsvTable(headers=headers, rows=rows)
+    return CsvTable(headers=headers, rows=[r for _, r in rows], lines=[line for line, _ in rows])
 
 
 def parse_mapping(text: str | None) -> dict[str, str | None] | None:
@@ -203,4 +212,17 @@ def row_fields(columns: list[Column], values: list[str]) -> dict[str, Any]:
         elif column.custom_key:
             custom.setdefault(column.custom_key, value)
     fields["custom_fields"] = custom
+    return _split_full_name(fields)
+
+
+def _split_full_name(fields: dict[str, Any]) -> dict[str, Any]:
+    """A "Full Name" column alone fills first and last names ("Ada King Lovelace": first
+    "Ada", last "King Lovelace"); given first/last names are never overwritten."""
+    full = fields.get("name")
+    if not full or fields.get("first_name") or fields.get("last_name"):
+        return fields
+    first, _, last = str(full).partition(" ")
+    fields["first_name"] = first
+    if last.strip():
+        fields["last_name"] = last.strip()
     return fields

@@ -94,8 +94,14 @@ class ImportResult(BaseModel):
     duplicates: int
 
 
+class SkippedRow(BaseModel):
+    line: int  # where the row starts in the file (the header is line 1)
+    reason: str
+
+
 class CsvImportResult(ImportResult):
-    invalid: int
+    invalid: int  # rows skipped, each listed in `skipped` (the first 100)
+    skipped: list[SkippedRow] = []
 
 
 class UpdateLeadRequest(BaseModel):

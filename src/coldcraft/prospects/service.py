@@ -27,11 +27,13 @@ from coldcraft.prospects.schemas import (
     ImportResult,
     ProspectIn,
     ProspectUpdates,
+    SkippedRow,
 )
 from coldcraft.skeletons.schema import Lead
 from coldcraft.store.base import utcnow
 from coldcraft.store.models import Campaign, Prospect, User
 
+SKIPPED_LISTED = 100  # skipped rows named in an import's answer (all are counted)
 EMAIL_RE = re.compile(r"^[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+\.[^@\s<>(),;:\"]+$")
 WRITABLE = ("first_name", "last_name", "name", "company", "position", "headline")
 
@@ -238,9 +240,14 @@ class ProspectService:
             raise InvalidRequest(str(exc)) from None
         if not any(c.field == identity for c in columns):
             raise InvalidRequest(f"The CSV has no {identity} column (found: {table.header_list})")
-        rows, invalid = _csv_rows(table.rows, columns, identity)
+        rows, skipped = _csv_rows(table, columns, identity)
         imported = await self._insert(session, campaign, rows, source="csv")
-        return CsvImportResult(imported=imported, duplicates=len(rows) - imported, invalid=invalid)
+        return CsvImportResult(
+            imported=imported,
+            duplicates=len(rows) - imported,
+            invalid=len(skipped),
+            skipped=skipped[:SKIPPED_LISTED],
+        )
 
     async def list_leads(
         self,
@@ -322,17 +329,28 @@ def _row_error(prefix: str, exc: RowError) -> InvalidRequest:
 
 
 def _csv_rows(
-    values: list[list[str]], columns: list[csv_import.Column], identity: str
-) -> tuple[list[dict[str, Any]], int]:
+    table: csv_import.CsvTable, columns: list[csv_import.Column], identity: str
+) -> tuple[list[dict[str, Any]], list[SkippedRow]]:
+    """The rows to import, and the ones skipped with their line and reason (a bad row never
+    rejects the others)."""
     rows: list[dict[str, Any]] = []
-    invalid = 0
-    for raw in values:
+    skipped: list[SkippedRow] = []
+    for line, raw in zip(table.lines, table.rows, strict=True):
         try:
             fields = ProspectIn.model_validate(csv_import.row_fields(columns, raw))
             rows.append(build_row(fields, identity))
-        except (ValidationError, RowError):
-            invalid += 1
-    return rows, invalid
+        except ValidationError as exc:
+            skipped.append(SkippedRow(line=line, reason=_first_problem(exc)))
+        except RowError as exc:
+            skipped.append(SkippedRow(line=line, reason=str(exc)))
+    return rows, skipped
+
+
+def _first_problem(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in error.get("loc", ()))
+    message = str(error.get("msg", "invalid"))
+    return f"{where}: {message}" if where else message
 
 
 def _updated_row(prospect: Prospect, updates: ProspectUpdates, identity: str) -> dict[str, Any]:
