@@ -11,7 +11,7 @@ import httpx
 import pytest
 from dbos import DBOSClient
 from fastapi import FastAPI
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldcraft.config import Settings
@@ -220,3 +220,24 @@ async def test_start_run_commits_nothing_of_its_own_on_either_database(
     assert (await read_chat_session(sessionmaker, chat["id"])).task_status is None
     client: DBOSClient = app.state.run_engine.client
     assert await client.list_workflows_async(workflow_ids=[started.run_id]) == []
+
+
+@pytest.mark.usefixtures("broken_enqueue")
+async def test_a_failed_enqueue_through_http_is_a_500_envelope_and_frees_the_chat(
+    api: httpx.AsyncClient, sessionmaker: SessionMaker, chat: dict[str, Any]
+) -> None:
+    """The enqueue after the request's commit (SQLite) or inside it (PostgreSQL) fails: the
+    client gets the envelope's 500, never a 202 for a run that will not run."""
+    response = await api.post(
+        f"/api/campaigns/ai-chat-sessions/{chat['id']}/turn", json={"message": "Hi"}
+    )
+    assert response.status_code == 500, response.text
+    assert response.json()["error"] == {
+        "code": "internal",
+        "message": "Could not start the run; retry",
+    }
+    row = await read_chat_session(sessionmaker, chat["id"])
+    assert row.task_status is None
+    async with sessionmaker() as session:
+        runs = (await session.execute(select(Run).where(Run.session_id == row.id))).scalars()
+        assert all(run.status == "failed" for run in runs)
