@@ -6,6 +6,9 @@ no latency: the judge, the guards and every database write still run). Time from
 POST to the run's end, and the process's RSS sampled while it runs (at 10%, 50% and 100%
 of the items): flat memory means those stay level as the run goes on.
 
+review: on a resolved N x K campaign, the review summary and filtered list pages (p50/p95
+over 40 calls each) and one bulk approve of every passing draft.
+
 resolve: one campaign with N prospects and K templated email nodes, resolved through the
 HTTP API in process (httpx ASGITransport, so JSON parsing and the response are counted):
 the first call (N x K inserts), a second identical call (nothing changes) and a call after
@@ -263,6 +266,8 @@ async def bench_generate_ai(
 
 # ---- measurements ---------------------------------------------------------------------
 
+REPEAT = 40  # calls per read in the review benchmark
+
 
 async def timed(
     label: str, call: Callable[[], Awaitable[Any]], *, memory: bool
@@ -307,6 +312,43 @@ async def bench_resolve(
     return [first, again, changed]
 
 
+async def bench_review(client: httpx.AsyncClient, prospects: int, nodes: int) -> list[Measure]:
+    """The review on a resolved N x K campaign: the summary, a filtered list page (by the
+    flag, and by a missing field: a JSON filter), and one bulk approve of every passing
+    draft; p50/p95 over REPEAT calls for the reads."""
+    campaign_id = await templated_campaign(client, prospects, nodes)
+    path = f"/api/campaigns/{campaign_id}/generate-messages"
+    await _ok(client.post(path, json={"action": "resolve"}))
+    reads = {
+        "review summary": (path + "/summary", {}),
+        "list page, flagged": (path, {"status": "all", "flagged": "true", "limit": 50}),
+        "list page, missing field": (
+            path,
+            {"status": "all", "missing_field": "first_name", "limit": 50},
+        ),
+    }
+    measures = []
+    for label, (url, params) in reads.items():
+        seconds = []
+        for _ in range(REPEAT):
+            started = time.perf_counter()
+            await _ok(client.get(url, params=params))
+            seconds.append(time.perf_counter() - started)
+        seconds.sort()
+        p50, p95 = seconds[len(seconds) // 2], seconds[int(len(seconds) * 0.95) - 1]
+        measure = Measure(label, p95, 0.0, None)
+        measure.note = f"p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms over {REPEAT} calls"
+        measures.append(measure)
+
+    async def approve_passing() -> dict[str, Any]:
+        body = {"action": "approve", "filter": {"flagged": False}}
+        return await _ok(client.post(path, json=body))
+
+    bulk, answer = await timed("bulk approve of passing drafts", approve_passing, memory=False)
+    bulk.note = f"matched={answer['matched']} changed={answer['changed']}"
+    return [*measures, bulk]
+
+
 @asynccontextmanager
 async def fresh_app(backend: str) -> AsyncIterator[tuple[httpx.AsyncClient, SessionMaker, Any]]:
     async with database(backend) as url:
@@ -330,6 +372,10 @@ async def run_backend(backend: str, args: argparse.Namespace) -> None:
     if "generate_ai" in args.only:
         async with fresh_app(backend) as (client, maker, user):
             report(await bench_generate_ai(client, maker, user, args.ai_prospects))
+    if "review" in args.only:
+        async with fresh_app(backend) as (client, _maker, _user):
+            for measure in await bench_review(client, args.prospects, args.nodes):
+                report(measure)
 
 
 def report(m: Measure) -> None:
@@ -347,7 +393,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--ai-prospects", type=int, default=10_000)
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument(
-        "--only", nargs="+", choices=["resolve", "generate_ai"], default=["resolve", "generate_ai"]
+        "--only",
+        nargs="+",
+        choices=["resolve", "generate_ai", "review"],
+        default=["resolve", "generate_ai", "review"],
     )
     parser.add_argument(
         "--no-memory", action="store_true", help="skip resolve's second (tracemalloc) pass"
