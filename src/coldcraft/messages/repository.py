@@ -99,6 +99,18 @@ def _status_filter(stmt: Select[Any], status: str | None) -> Select[Any]:
 
 
 @dataclass(frozen=True)
+class Breakdown:
+    """How many messages share one combination of the summary's columns."""
+
+    status: str
+    review_state: str
+    source: str
+    flagged: bool
+    edited: bool
+    count: int
+
+
+@dataclass(frozen=True)
 class Selection:
     """The messages a bulk action works on: explicit ids, or a filter."""
 
@@ -166,10 +178,19 @@ class MessageRepository(Repository[Message]):
         stmt = select(func.count()).select_from(Message).where(*where)
         return int((await self.session.execute(stmt)).scalar_one())
 
-    async def counts_by(self, where: list[ColumnElement[bool]], column: Any) -> dict[str, int]:
-        """How many of the selected messages have each value of `column`."""
-        stmt = select(column, func.count()).where(*where).group_by(column)
-        return {str(value): int(n) for value, n in (await self.session.execute(stmt)).all()}
+    async def breakdown(self, where: list[ColumnElement[bool]]) -> list[Breakdown]:
+        """The selected messages counted per (status, review, source, flagged, edited): one
+        scan for every column count of the summary (the combinations are few)."""
+        columns = (
+            Message.status,
+            Message.review_state,
+            Message.source,
+            Message.flagged,
+            Message.manually_edited,
+        )
+        stmt = select(*columns, func.count()).where(*where).group_by(*columns)
+        rows = (await self.session.execute(stmt)).all()
+        return [Breakdown(r[0], r[1], r[2], bool(r[3]), bool(r[4]), int(r[5])) for r in rows]
 
     async def rule_counts(self, where: list[ColumnElement[bool]]) -> dict[str, int]:
         """How many of the selected messages' verdicts name each rule."""
@@ -338,6 +359,8 @@ class MessageRepository(Repository[Message]):
             where.append(Message.flagged.is_(True))
         count = select(func.count()).select_from(Message).where(*where)
         total = int((await self.session.execute(count)).scalar_one())
+        if not sample:
+            return total, []
         ids = select(Message.id).where(*where).order_by(Message.id).limit(sample)
         return total, list((await self.session.execute(ids)).scalars())
 

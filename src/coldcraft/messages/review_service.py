@@ -8,6 +8,7 @@ messages: `draft` and `pending`); a sent message is history.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,7 +35,6 @@ from coldcraft.skeletons.rules.tokens import unresolved_tokens
 from coldcraft.store.base import utcnow
 from coldcraft.store.models import Campaign, CampaignProspectMessage, User
 
-Message = CampaignProspectMessage
 
 REVIEWABLE = ("draft", "paused")
 SAMPLE_IDS = 5  # message ids a launch problem names (the count says how many in all)
@@ -107,15 +107,16 @@ class ReviewService:
             awaiting, _ = await repo.awaiting_review(
                 campaign.id, flagged_only=campaign.review_policy == "flagged", sample=0
             )
+        parts = await repo.breakdown(where)
         return ReviewSummary(
-            total=await repo.count_where(where),
-            flagged=await repo.count_where([*where, Message.flagged.is_(True)]),
-            edited=await repo.count_where([*where, Message.manually_edited.is_(True)]),
+            total=sum(p.count for p in parts),
+            flagged=sum(p.count for p in parts if p.flagged),
+            edited=sum(p.count for p in parts if p.edited),
             awaiting_review=awaiting,
             review_policy=campaign.review_policy,
-            by_status=await repo.counts_by(where, Message.status),
-            by_review=await repo.counts_by(where, Message.review_state),
-            by_source=await repo.counts_by(where, Message.source),
+            by_status=_tally((p.status, p.count) for p in parts),
+            by_review=_tally((p.review_state, p.count) for p in parts),
+            by_source=_tally((p.source, p.count) for p in parts),
             by_rule=await repo.rule_counts(where),
             by_missing_field=await repo.missing_field_counts(where),
         )
@@ -164,6 +165,13 @@ class ReviewService:
         workspace = await context_service.get_context(session, user)
         position = touches.position(node_id) or 0
         return judge_context(settings, workspace, sequence_position=position)
+
+
+def _tally(pairs: Iterable[tuple[str, int]]) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for key, count in pairs:
+        totals[key] = totals.get(key, 0) + count
+    return totals
 
 
 def _problem(field: str, message: str, ids: list[uuid.UUID], count: int) -> LaunchProblem:
