@@ -35,7 +35,6 @@ from coldcraft.skeletons.rules.tokens import unresolved_tokens
 from coldcraft.store.base import utcnow
 from coldcraft.store.models import Campaign, CampaignProspectMessage, User
 
-
 REVIEWABLE = ("draft", "paused")
 SAMPLE_IDS = 5  # message ids a launch problem names (the count says how many in all)
 STATE_OF = {"approve": "approved", "reject": "rejected"}
