@@ -193,19 +193,6 @@ class RunKinds:
                 f"Unknown run kind {name!r} (this process knows: {known})"
             ) from None
 
-    def require(self, names: Iterable[str]) -> None:
-        """Fail now, with every missing name, unless each of `names` is known."""
-        missing = sorted(set(names) - set(self._by_name))
-        if missing:
-            known = ", ".join(sorted(self._by_name)) or "none"
-            raise UnknownRunKind(
-                f"Unknown run kind(s) {', '.join(map(repr, missing))}: this process knows {known}"
-            )
-
-    @property
-    def names(self) -> list[str]:
-        return sorted(self._by_name)
-
 
 class RunQueue(Protocol):
     """Where `start_run` hands a recorded run for execution (the DBOS engine implements it).
