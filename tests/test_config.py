@@ -10,7 +10,6 @@ from pydantic import ValidationError
 
 from coldcraft.config import JUDGE_THRESHOLDS, Settings
 from coldcraft.context.judge import judge_context, judge_settings
-from coldcraft.lint import service as lint_service_module
 from coldcraft.skeletons.judge import JudgeSettings
 from coldcraft.skeletons.schema import Lead
 
@@ -135,8 +134,3 @@ def test_judge_context_carries_position_lead_and_house_rules() -> None:
     )
     assert (ctx.sequence_position, ctx.sample_lead) == (2, lead)
     assert ctx.settings == dataclasses.replace(DEFAULTS, follow_up_max_words=60)
-
-
-def test_lint_service_still_exports_the_old_names() -> None:
-    assert lint_service_module.judge_context_from is judge_context
-    assert lint_service_module.judge_settings is judge_settings

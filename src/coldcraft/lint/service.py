@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldcraft.config import Settings
-from coldcraft.context.judge import judge_context, judge_settings
+from coldcraft.context.judge import judge_context
 from coldcraft.context.service import context_service
 from coldcraft.lint.schemas import LintRequest, LintResponse, RenderedPreview
 from coldcraft.skeletons.judge import JudgeContext, judge_skeleton
@@ -62,7 +62,3 @@ def _preview(template: str, lead: Lead | None) -> str:
 
 
 lint_service = LintService()
-
-# kept for callers being moved to coldcraft.context.judge
-judge_context_from = judge_context
-__all__ = ["LintService", "judge_context_from", "judge_settings", "lint_service"]
