@@ -60,8 +60,20 @@ def generate(
             "prospect_ids": split_ids(prospect) if prospect else None,
         }
     )
+    _start_run(ctx, campaign_id, body, wait, fmt, headers=idempotency_headers(idempotency_key))
+
+
+def _start_run(
+    ctx: typer.Context,
+    campaign_id: str,
+    body: dict[str, object],
+    wait: bool,
+    fmt: Format,
+    *,
+    headers: dict[str, str] | None = None,
+) -> None:
+    """POST an action that starts a run; print the 202, or with `wait` follow it to its end."""
     with client(ctx) as api:
-        headers = idempotency_headers(idempotency_key)
         started = api.post(_path(campaign_id), body, headers=headers)
         if not wait:
             emit(started, fmt)
@@ -223,12 +235,7 @@ def regenerate(
         **compact({"instruction": instruction}),
         "include_edited": include_edited,
     }
-    with client(ctx) as api:
-        started = api.post(_path(campaign_id), body)
-        if not wait:
-            emit(started, fmt)
-            return
-        finish_run(api, started["runId"], fmt)
+    _start_run(ctx, campaign_id, body, wait, fmt)
 
 
 @command(app, "restore")

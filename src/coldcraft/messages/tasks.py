@@ -110,16 +110,16 @@ class GenerateAIMessages(RunKind[DraftTarget, GenerateAIParams]):
     async def prepare(self, env: RunEnv, session: AsyncSession, run: Run) -> DraftTarget:
         if run.campaign_id is None or run.node_id is None:
             raise LookupError("The run's campaign or node is gone")
+        params = self.params(run)
         writer = await load_writer_context(
             session,
             user_id=run.user_id,
             campaign_id=run.campaign_id,
             node_id=run.node_id,
-            skeleton=self.params(run).skeleton,
+            skeleton=params.skeleton,
             settings=env.settings,
         )
         node = await sequence_service.get_node(session, run.campaign_id, run.node_id)
-        params = self.params(run)
         return DraftTarget(run.campaign_id, run.node_id, is_ai_email(node), writer, params)
 
     async def process(self, env: RunEnv, prepared: DraftTarget, item: Item) -> ItemOutcome:
