@@ -14,7 +14,7 @@ from coldcraft.config import Settings
 from coldcraft.errors import Unauthorized
 from coldcraft.runs.kinds import RunQueue
 from coldcraft.store.models import User
-from coldcraft.store.session import SessionMaker, commit, discard_hooks, unit_of_work
+from coldcraft.store.session import SessionMaker, commit, discard_hooks, read_only, reading
 
 bearer_scheme = HTTPBearer(auto_error=False, description="API key: `Bearer pk_live_...`")
 
@@ -39,10 +39,8 @@ async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's unit of work: committed after the endpoint returns, before the reply
     (then its after-commit hooks run, e.g. a run's enqueue on SQLite)."""
     async with get_sessionmaker(request)() as session:
-        if request.method == "GET" and session.get_bind().dialect.name == "postgresql":
-            # A read needs no transaction of its own (each statement sees committed data,
-            # as under READ COMMITTED): one round trip per query instead of BEGIN/.../COMMIT.
-            await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        if request.method in ("GET", "HEAD"):
+            await read_only(session)  # a GET never waits for a write (SQLite's lock)
         try:
             yield session
             await commit(session)
@@ -67,7 +65,7 @@ async def get_detached_user(request: Request, credentials: BearerToken) -> User:
     """The caller, read in a short transaction of its own, over before the endpoint runs:
     for endpoints whose service opens its own units of work around a model call (the
     synchronous chat turn), so no request transaction stays open across it."""
-    async with unit_of_work(get_sessionmaker(request)) as session:
+    async with reading(get_sessionmaker(request)) as session:
         return await _authenticate(session, credentials)
 
 

@@ -47,7 +47,7 @@ from coldcraft.config import Settings
 from coldcraft.llm.models import ResolvedModel, Role, model_for
 from coldcraft.llm.usage import Usage
 from coldcraft.store.models import Run
-from coldcraft.store.session import SessionMaker, unit_of_work
+from coldcraft.store.session import SessionMaker, reading
 
 P = TypeVar("P")  # what `prepare` returns: shared by the `process` calls of a chunk
 ParamsT = TypeVar("ParamsT", bound=BaseModel)
@@ -116,8 +116,9 @@ class RunEnv:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        """A short transaction of its own (closed before the caller's model call)."""
-        async with unit_of_work(self.sessionmaker) as session:
+        """A short read of its own (closed before the caller's model call); it takes no
+        lock, so a run's reads never wait for another request's write."""
+        async with reading(self.sessionmaker) as session:
             yield session
 
 

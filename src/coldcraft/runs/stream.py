@@ -15,7 +15,7 @@ import anyio
 
 from coldcraft.runs.schemas import RunOut
 from coldcraft.runs.service import run_service
-from coldcraft.store.session import SessionMaker, unit_of_work
+from coldcraft.store.session import SessionMaker, reading
 
 POLL_SECONDS = 0.5
 PING_SECONDS = 15
@@ -27,7 +27,7 @@ async def _snapshot(sessionmaker: SessionMaker, run_id: str) -> RunOut | None:
     # connection), so the few milliseconds of the read finish first.
     snapshot: RunOut | None = None
     with anyio.CancelScope(shield=True):
-        async with unit_of_work(sessionmaker) as session:
+        async with reading(sessionmaker) as session:
             run = await run_service.read(session, run_id)
             snapshot = None if run is None else RunOut.from_run(run)
     return snapshot

@@ -12,6 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 POOL_RECYCLE_SECONDS = 1800
+# Execution option of a connection whose transaction only reads (see store.session.reading).
+READ_ONLY = "coldcraft_read_only"
+_READ_VERBS = ("SELECT", "WITH", "PRAGMA", "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -68,11 +71,30 @@ def _create_sqlite_engine(url: str, *, echo: bool) -> AsyncEngine:
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # IMMEDIATE takes the write lock up front: a deferred transaction that later
-        # writes can fail with SQLITE_BUSY without waiting for busy_timeout.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A read takes no lock at all (WAL: it reads its snapshot beside the writer), so a
+        # long write never stalls a GET. A transaction that may write takes the write lock
+        # up front with IMMEDIATE: a deferred one that later writes can fail with
+        # SQLITE_BUSY at once instead of waiting for busy_timeout.
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @event.listens_for(sync_engine, "before_cursor_execute")
+    def _refuse_a_write_in_a_read(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        # A write inside a deferred read transaction would have to upgrade its lock, which
+        # SQLite refuses outright when another writer committed meanwhile: fail loudly,
+        # every time, instead of now and then under load.
+        if conn.get_execution_options().get(
+            READ_ONLY
+        ) and not statement.lstrip().upper().startswith(_READ_VERBS):
+            raise ReadOnlyViolation(f"write in a read-only transaction: {statement[:80]}")
 
     return engine
+
+
+class ReadOnlyViolation(RuntimeError):
+    """A statement that writes ran in a transaction opened as a read."""
 
 
 def is_sqlite(engine: AsyncEngine) -> bool:

@@ -15,6 +15,8 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from coldcraft.store.engine import READ_ONLY
+
 SessionMaker = async_sessionmaker[AsyncSession]
 AfterCommit = Callable[[AsyncSession], Awaitable[None]]
 
@@ -45,6 +47,26 @@ async def commit(session: AsyncSession) -> None:
 def discard_hooks(session: AsyncSession) -> None:
     """Forget the hooks of a transaction that is rolled back."""
     session.info.pop(_HOOKS, None)
+
+
+async def read_only(session: AsyncSession) -> None:
+    """Open the session's transaction as a read (before its first statement): on SQLite a
+    deferred BEGIN that takes no lock (a statement that writes is refused), on PostgreSQL
+    no transaction at all (each statement sees committed data, as under READ COMMITTED:
+    one round trip per query instead of BEGIN/.../COMMIT)."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    else:
+        await session.connection(execution_options={READ_ONLY: True})
+
+
+@asynccontextmanager
+async def reading(sessionmaker: SessionMaker) -> AsyncIterator[AsyncSession]:
+    """A short unit of work that only reads: it never waits for, nor holds, the write lock
+    of the embedded SQLite database."""
+    async with sessionmaker() as session:  # closing it ends the read (objects stay loaded)
+        await read_only(session)
+        yield session
 
 
 @asynccontextmanager

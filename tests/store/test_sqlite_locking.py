@@ -1,0 +1,71 @@
+"""On the embedded SQLite database a read never waits for, nor takes, the write lock."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from coldcraft.store.engine import ReadOnlyViolation
+from coldcraft.store.session import SessionMaker, reading, unit_of_work
+
+
+@pytest.fixture
+def sqlite_path(db_url: str) -> Path:
+    if not db_url.startswith("sqlite"):
+        pytest.skip("SQLite's write lock")
+    return Path(db_url.split("///", 1)[1])
+
+
+@pytest.fixture
+def write_lock_held(sqlite_path: Path) -> Iterator[sqlite3.Connection]:
+    """Another process's long write (a 10,000-prospect resolve, say): the lock is taken and
+    kept until the test ends."""
+    conn = sqlite3.connect(sqlite_path, isolation_level=None, timeout=0.1)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    finally:
+        conn.execute("ROLLBACK")
+        conn.close()
+
+
+async def test_a_get_is_answered_while_another_writer_holds_the_lock(
+    api: httpx.AsyncClient, write_lock_held: sqlite3.Connection
+) -> None:
+    # Before, every transaction began IMMEDIATE: this GET waited for the writer (30 s
+    # busy timeout) and then failed with "database is locked".
+    response = await asyncio.wait_for(api.get("/api/campaigns"), timeout=5)
+    assert response.status_code == 200, response.text
+
+
+async def test_a_read_unit_takes_no_lock(
+    sessionmaker: SessionMaker, write_lock_held: sqlite3.Connection
+) -> None:
+    async with reading(sessionmaker) as session:
+        assert await asyncio.wait_for(session.scalar(text("SELECT 1")), timeout=5) == 1
+
+
+async def test_a_write_still_waits_for_the_lock(
+    sessionmaker: SessionMaker, sqlite_path: Path
+) -> None:
+    """A unit of work that may write takes the lock up front (BEGIN IMMEDIATE)."""
+    async with unit_of_work(sessionmaker) as session:
+        await session.execute(text("SELECT 1"))
+        other = sqlite3.connect(sqlite_path, isolation_level=None, timeout=0.05)
+        try:
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+        finally:
+            other.close()
+
+
+async def test_a_write_in_a_read_is_refused(sessionmaker: SessionMaker) -> None:
+    with pytest.raises(ReadOnlyViolation, match="read-only"):
+        async with reading(sessionmaker) as session:
+            await session.execute(text("DELETE FROM users WHERE email = 'nobody'"))
