@@ -65,7 +65,7 @@ async def test_a_write_still_waits_for_the_lock(
             other.close()
 
 
-async def test_a_write_in_a_read_is_refused(sessionmaker: SessionMaker) -> None:
+async def test_a_write_in_a_read_is_refused(sessionmaker: SessionMaker, sqlite_path: Path) -> None:
     with pytest.raises(ReadOnlyViolation, match="read-only"):
         async with reading(sessionmaker) as session:
             await session.execute(text("DELETE FROM users WHERE email = 'nobody'"))

@@ -4,7 +4,7 @@ import uuid
 
 from fastapi import APIRouter
 
-from coldcraft.api.deps import CurrentUser, DBSession
+from coldcraft.api.deps import CurrentUser, DBSession, DetachedUser, Sessions
 from coldcraft.api.responses import errors
 from coldcraft.campaigns.launch import launch_service
 from coldcraft.campaigns.schemas import (
@@ -78,10 +78,11 @@ async def delete_campaign(
     responses=errors(400, 401, 404),
 )
 async def launch_campaign(
-    campaign_id: uuid.UUID, session: DBSession, user: CurrentUser
+    campaign_id: uuid.UUID, sessions: Sessions, user: DetachedUser
 ) -> CampaignResponse:
-    """Validate (prospects, node content, AI skeletons) and move draft -> active."""
-    return CampaignResponse.build(await launch_service.launch(session, user, campaign_id))
+    """Resolve the outbox, run every launch check (all problems listed in one 400) and move
+    draft -> active. The resolve commits in chunks, so no request transaction is held."""
+    return CampaignResponse.build(await launch_service.launch(sessions, user, campaign_id))
 
 
 @router.post(

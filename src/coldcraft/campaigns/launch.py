@@ -8,8 +8,8 @@ come back together in one 400 `Campaign cannot launch: ...`):
    (a LinkedIn connection request may go without a note), and every merge field of the
    template steps resolves (built in, or a custom field some prospect has);
 3. an email campaign has a sender;
-4. the outbox (`message_service.launch_problems`): resolve first, then every AI node has a
-   skeleton and every prospect a usable message for every sendable and AI node;
+4. the outbox (`message_service.launch_problems`): every AI node has a skeleton and every
+   prospect a usable message for every sendable and AI node (launch resolves first);
 5. the review (`review_service.launch_problems`): no message a person did not reject holds
    an unresolved token, and the campaign's review policy is met (`flagged`: every flagged
    draft fixed, approved or rejected; `all`: every draft approved or rejected).
@@ -17,8 +17,11 @@ come back together in one 400 `Campaign cannot launch: ...`):
 Resume (a paused campaign back to active) re-runs 3 and 5: a paused campaign's unsent
 messages can be edited, approved, rejected and regenerated meanwhile.
 
-Once every check passed, still in the launch transaction and while the campaign is still
-draft, the outbox moves its drafts to `pending`; then the campaign becomes `active`.
+Launch first resolves the outbox in chunks, each its own short transaction (see
+`message_service.resolve_in_chunks`: on SQLite a 10,000-prospect campaign never holds the
+write lock for long); then, in one transaction with the campaign locked, every check runs,
+and once every check passed, while the campaign is still draft, the outbox moves its drafts
+to `pending`; then the campaign becomes `active`.
 
 This module imports the outbox explicitly; the outbox never imports it (it builds its
 problems with `campaigns.schemas.LaunchProblem`), so adding a precondition means adding a
@@ -39,6 +42,7 @@ from coldcraft.messages.service import message_service
 from coldcraft.prospects.service import prospect_service
 from coldcraft.sequences.service import SENDABLE_TYPES, sequence_service
 from coldcraft.store.models import Campaign, SequenceNode, User
+from coldcraft.store.session import SessionMaker, unit_of_work
 
 
 async def _has_prospects(session: AsyncSession, campaign: Campaign) -> list[LaunchProblem]:
@@ -105,15 +109,18 @@ class LaunchService:
             *await review_service.launch_problems(session, campaign),
         ]
 
-    async def launch(self, session: AsyncSession, user: User, campaign_id: uuid.UUID) -> Campaign:
-        """Run every launch check, then move the drafts to pending, then draft -> active."""
-        campaign = await campaign_access.get_owned(session, user, campaign_id, for_update=True)
-        campaign_access.require_draft(campaign, action="launch")
-        nodes = await sequence_service.list_nodes(session, campaign.id)
-        problems = await self.problems(session, campaign, nodes)
-        if problems:
-            raise _refused("launch", problems)
-        return await self._activate(session, campaign)
+    async def launch(self, sessions: SessionMaker, user: User, campaign_id: uuid.UUID) -> Campaign:
+        """Resolve (in chunks), then every launch check, then drafts -> pending and the
+        campaign draft -> active, in one transaction."""
+        await message_service.resolve_in_chunks(sessions, user, campaign_id, action="launch")
+        async with unit_of_work(sessions) as session:
+            campaign = await campaign_access.get_owned(session, user, campaign_id, for_update=True)
+            campaign_access.require_draft(campaign, action="launch")
+            nodes = await sequence_service.list_nodes(session, campaign.id)
+            problems = await self.problems(session, campaign, nodes)
+            if problems:
+                raise _refused("launch", problems)
+            return await self._activate(session, campaign)
 
     async def resume(self, session: AsyncSession, user: User, campaign_id: uuid.UUID) -> Campaign:
         """Paused -> active, through the gate again (what the review can change meanwhile)."""

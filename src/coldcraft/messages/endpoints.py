@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Depends, Query, Response
 from fastapi.responses import StreamingResponse
 
-from coldcraft.api.deps import AppSettings, CurrentUser, DBSession, Queue, Sessions
+from coldcraft.api.deps import AppSettings, CurrentUser, DBSession, DetachedUser, Queue, Sessions
 from coldcraft.api.responses import errors
 from coldcraft.messages.generate import generate_ai_service
 from coldcraft.messages.review_service import review_service
@@ -31,6 +31,7 @@ from coldcraft.messages.schemas import (
     StatusFilter,
 )
 from coldcraft.messages.service import message_service
+from coldcraft.store.session import unit_of_work
 
 router = APIRouter(prefix="/api", tags=["messages"])
 
@@ -53,8 +54,8 @@ async def generate_messages(
     campaign_id: uuid.UUID,
     body: GenerateBody,
     response: Response,
-    session: DBSession,
-    user: CurrentUser,
+    sessions: Sessions,
+    user: DetachedUser,
     queue: Queue,
     settings: AppSettings,
 ) -> ResolveResponse | GenerateAIStarted | ReviewResult:
@@ -63,19 +64,23 @@ async def generate_messages(
     (202). `approve` / `reject` (with an optional `note`) / `restore`: the review of the
     messages chosen by `message_ids` or a `filter` (draft or paused campaign), answered with
     how many matched and changed. `regenerate`: rewrite the chosen AI drafts of one node with
-    an optional `instruction` for the writer (202, a run like generate_ai)."""
+    an optional `instruction` for the writer (202, a run like generate_ai).
+
+    Resolve and the review actions commit in bounded chunks (each safe to re-run), so this
+    endpoint holds no request transaction of its own."""
     if isinstance(body, ResolveRequest):
-        return ResolveResponse.build(await message_service.resolve(session, user, campaign_id))
+        return ResolveResponse.build(await message_service.resolve(sessions, user, campaign_id))
     if isinstance(body, ReviewRequest):
-        return await review_service.act(session, user, campaign_id, body)
-    if isinstance(body, RegenerateRequest):
-        started, prospects = await generate_ai_service.regenerate(
-            session, queue, user, campaign_id, body, settings=settings
-        )
-    else:
-        started, prospects = await generate_ai_service.start(
-            session, queue, user, campaign_id, body, settings=settings
-        )
+        return await review_service.act(sessions, user, campaign_id, body)
+    async with unit_of_work(sessions) as session:
+        if isinstance(body, RegenerateRequest):
+            started, prospects = await generate_ai_service.regenerate(
+                session, queue, user, campaign_id, body, settings=settings
+            )
+        else:
+            started, prospects = await generate_ai_service.start(
+                session, queue, user, campaign_id, body, settings=settings
+            )
     response.status_code = 202
     return GenerateAIStarted(
         run_id=started.run_id,

@@ -112,7 +112,8 @@ class Breakdown:
 
 @dataclass(frozen=True)
 class Selection:
-    """The messages a bulk action works on: explicit ids, or a filter."""
+    """The messages a bulk action works on: explicit ids, a filter, or both (a chunk of a
+    filtered action: the filter still holds when the chunk is written)."""
 
     message_ids: Sequence[uuid.UUID] | None = None
     filter: MessageFilter | None = None
@@ -147,14 +148,27 @@ class MessageRepository(Repository[Message]):
     def selected(
         self, campaign_id: uuid.UUID, selection: Selection
     ) -> Iterator[list[ColumnElement[bool]]]:
-        """WHERE conditions, one list per statement (ids go IN_CHUNK at a time)."""
+        """WHERE conditions, one list per statement: the filter's, and the ids given (IN_CHUNK
+        at a time)."""
+        if selection.filter is not None or selection.message_ids is None:
+            base = self.matching(campaign_id, selection.filter or MessageFilter())
+        else:
+            base = [Message.campaign_id == campaign_id]
         if selection.message_ids is None:
-            yield self.matching(campaign_id, selection.filter or MessageFilter())
+            yield base
             return
         ids = list(dict.fromkeys(selection.message_ids))
         for start in range(0, len(ids), IN_CHUNK):
-            chunk = ids[start : start + IN_CHUNK]
-            yield [Message.campaign_id == campaign_id, Message.id.in_(chunk)]
+            yield [*base, Message.id.in_(ids[start : start + IN_CHUNK])]
+
+    async def selected_ids(self, campaign_id: uuid.UUID, selection: Selection) -> list[uuid.UUID]:
+        """The ids of the selected unsent messages, in id order: what a bulk action then
+        works through a chunk (one short transaction) at a time."""
+        found: list[uuid.UUID] = []
+        for where in self.selected(campaign_id, selection):
+            stmt = select(Message.id).where(*where, Message.status.in_(UNSENT))
+            found += (await self.session.execute(stmt.order_by(Message.id))).scalars()
+        return sorted(found)
 
     def _reports_rule(self, rule: str) -> ColumnElement[bool]:
         """The judge's verdict on the message names `rule` (an error or a warning)."""

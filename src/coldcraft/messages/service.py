@@ -1,10 +1,11 @@
 """The outbox: per-prospect drafts for every sendable node of a campaign.
 
 `resolve` renders the template nodes and copies the AI node's generated examples; it
-streams prospects in batches and upserts each batch in a few statements, so 10,000
-prospects x 5 nodes stay one request. `generate_ai` (see `tasks.py`) writes one AI draft
+streams prospects in batches and upserts each batch in a few statements, one short
+transaction per batch, so 10,000 prospects x 5 nodes stay one request that never holds
+SQLite's write lock for more than a batch. `generate_ai` (see `tasks.py`) writes one AI draft
 per prospect in a run. For launch it offers a check (`launch_problems`: AI nodes have a
-skeleton, every prospect has a message for every sendable node, resolving first) and a
+skeleton, every prospect has a message for every sendable node; launch resolves first) and a
 step (`move_to_pending`: drafts -> pending), both called by `campaigns.launch`.
 """
 
@@ -30,12 +31,13 @@ from coldcraft.messages.resolve import (
     uuid_lead_ids,
 )
 from coldcraft.messages.schemas import PAGE_MAX, MessageFilter
+from coldcraft.prospects.repository import Key
 from coldcraft.prospects.service import prospect_service
 from coldcraft.senders.service import sender_service
 from coldcraft.sequences.service import SENDABLE_TYPES, sequence_service
 from coldcraft.skeletons.schema import CampaignInfo
 from coldcraft.store.models import Campaign, CampaignProspectMessage, SequenceNode, User
-from coldcraft.store.session import SessionMaker
+from coldcraft.store.session import SessionMaker, reading, unit_of_work
 
 BATCH = 500  # prospects per read + upsert round trip
 
@@ -68,39 +70,74 @@ class MessageService:
     # ---- resolve ----------------------------------------------------------------------
 
     async def resolve(
-        self, session: AsyncSession, user: User, campaign_id: uuid.UUID
+        self, sessions: SessionMaker, user: User, campaign_id: uuid.UUID
     ) -> ResolveResult:
-        campaign = await get_owned(session, user, campaign_id, for_update=True)
-        require_draft(campaign, action="generate messages")
-        outcome = await self.resolve_campaign(session, campaign)
-        repo = MessageRepository(session)
-        drafts = MessageFilter(status="draft")
-        first = await repo.page(campaign.id, drafts, offset=0, limit=PAGE_MAX)
-        total = await repo.count(campaign.id, drafts)
+        """Resolve in chunks (see `resolve_in_chunks`), then the first page of drafts."""
+        outcome = await self.resolve_in_chunks(sessions, user, campaign_id)
+        async with reading(sessions) as session:
+            campaign = await get_owned(session, user, campaign_id)
+            nodes = await sequence_service.list_nodes(session, campaign.id)
+            outcome.nodes = await self._node_counts(session, campaign, nodes, outcome.prospects)
+            repo = MessageRepository(session)
+            drafts = MessageFilter(status="draft")
+            first = await repo.page(campaign.id, drafts, offset=0, limit=PAGE_MAX)
+            total = await repo.count(campaign.id, drafts)
         return ResolveResult(outcome=outcome, messages=first, total=total)
 
-    async def resolve_campaign(self, session: AsyncSession, campaign: Campaign) -> ResolveOutcome:
-        """Render/copy every draft of the campaign (the caller checked ownership and draft)."""
-        nodes = await sequence_service.list_nodes(session, campaign.id)
-        plan = await self._plan(session, campaign, nodes)
-        repo = MessageRepository(session)
+    async def resolve_in_chunks(
+        self,
+        sessions: SessionMaker,
+        user: User,
+        campaign_id: uuid.UUID,
+        *,
+        action: str = "generate messages",
+    ) -> ResolveOutcome:
+        """Render/copy every draft of a draft campaign, BATCH prospects per transaction.
+
+        The plan (nodes, sender, examples) is read once, without a lock; each chunk then
+        re-checks the campaign (still the caller's, still a draft) and upserts its drafts
+        in a short write. On the embedded SQLite database a 10,000-prospect resolve thus
+        never holds the write lock for more than one chunk, and a resolve cut short (a
+        crash, a launch between chunks) is finished by running it again: each chunk's
+        upsert is idempotent."""
+        async with reading(sessions) as session:
+            campaign = await get_owned(session, user, campaign_id)
+            require_draft(campaign, action=action)
+            plan = await self._plan(session, campaign)
         outcome = ResolveOutcome()
-        async for ids in prospect_service.iter_ids(session, campaign.id, batch_size=BATCH):
-            prospects = await prospect_service.get_many(session, campaign.id, ids)
-            rendered, copied = plan.rows(prospects)
-            outcome.prospects += len(prospects)
-            outcome.rendered += len(rendered) + len(copied)
-            outcome.written += await repo.upsert(rendered)
-            outcome.written += await repo.upsert(copied, keep_ai=True)
+        after: Key | None = None
+        while True:
+            async with unit_of_work(sessions) as session:
+                campaign = await get_owned(session, user, campaign_id, for_update=True)
+                require_draft(campaign, action=action)
+                ids, after = await prospect_service.id_page(
+                    session, campaign.id, after=after, limit=BATCH
+                )
+                await self._resolve_chunk(session, plan, ids, outcome)
+            if after is None:
+                break
         for _, matcher in plan.matchers.values():
             outcome.unmatched += matcher.unmatched()
             outcome.skipped += matcher.skipped()
-        outcome.nodes = await self._node_counts(session, campaign, nodes, outcome.prospects)
         return outcome
 
-    async def _plan(
-        self, session: AsyncSession, campaign: Campaign, nodes: list[SequenceNode]
-    ) -> ResolvePlan:
+    async def _resolve_chunk(
+        self,
+        session: AsyncSession,
+        plan: ResolvePlan,
+        ids: list[uuid.UUID],
+        outcome: ResolveOutcome,
+    ) -> None:
+        prospects = await prospect_service.get_many(session, plan.campaign.id, ids)
+        rendered, copied = plan.rows(prospects)
+        repo = MessageRepository(session)
+        outcome.prospects += len(prospects)
+        outcome.rendered += len(rendered) + len(copied)
+        outcome.written += await repo.upsert(rendered)
+        outcome.written += await repo.upsert(copied, keep_ai=True)
+
+    async def _plan(self, session: AsyncSession, campaign: Campaign) -> ResolvePlan:
+        nodes = await sequence_service.list_nodes(session, campaign.id)
         sender = await sender_service.campaign_sender(session, campaign)
         ctx = RenderContext(sender=sender, campaign=CampaignInfo(signature=campaign.signature))
         matchers = {}
@@ -175,17 +212,18 @@ class MessageService:
     async def launch_problems(
         self, session: AsyncSession, campaign: Campaign, nodes: list[SequenceNode]
     ) -> list[LaunchProblem]:
-        """Resolve, then: every AI node has a skeleton and every prospect a message for
-        every sendable node (AI drafts that failed count as missing)."""
-        outcome = await self.resolve_campaign(session, campaign)
+        """Every AI node has a skeleton and every prospect a message for every sendable
+        node (AI drafts that failed count as missing). The caller resolved first
+        (`resolve_in_chunks`)."""
+        prospects = await prospect_service.count(session, campaign.id)
         problems = []
-        for count in outcome.nodes:
+        for count in await self._node_counts(session, campaign, nodes, prospects):
             index = nodes.index(count.node)
             field_name = f"sequence_nodes[{index}]"
             if count.node.type == "ai" and not await self._has_framework(session, count.node):
                 message = f"ai node {index}: no framework yet (chat first)"
                 problems.append(LaunchProblem(field_name, message))
-            elif count.missing and outcome.prospects:
+            elif count.missing and prospects:
                 hint = " (run generate_ai)" if count.node.type == "ai" else ""
                 message = f"{count.node.type} node {index}: {count.missing} prospect(s) have no message{hint}"  # noqa: E501
                 problems.append(LaunchProblem(field_name, message))

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coldcraft.campaigns import access as campaign_access
 from coldcraft.errors import Conflict, InvalidRequest, NotFound
 from coldcraft.prospects import csv_import
-from coldcraft.prospects.repository import ProspectRepository
+from coldcraft.prospects.repository import Key, ProspectRepository
 from coldcraft.prospects.schemas import (
     MAX_NAME_CHARS,
     MAX_TEXT_CHARS,
@@ -187,12 +187,22 @@ class ProspectService:
             for start in range(0, len(keys), batch_size):
                 yield [key[1] for key in keys[start : start + batch_size]]
             return
-        after = None
-        while keys := await repo.id_batch(campaign_id, after=after, limit=batch_size):
-            yield [key[1] for key in keys]
-            if len(keys) < batch_size:
+        after: Key | None = None
+        while True:
+            ids, after = await self.id_page(session, campaign_id, after=after, limit=batch_size)
+            if ids:
+                yield ids
+            if after is None:
                 return
-            after = keys[-1]
+
+    async def id_page(
+        self, session: AsyncSession, campaign_id: uuid.UUID, *, after: Key | None, limit: int
+    ) -> tuple[list[uuid.UUID], Key | None]:
+        """One keyset page of the campaign's prospect ids in listing order, and the key the
+        next page starts after (None: this was the last). Work that commits between pages
+        (resolve, on SQLite) keeps only the key."""
+        keys = await ProspectRepository(session).id_batch(campaign_id, after=after, limit=limit)
+        return [key[1] for key in keys], (keys[-1] if len(keys) == limit else None)
 
     async def get_many(
         self, session: AsyncSession, campaign_id: uuid.UUID, ids: Sequence[uuid.UUID]
