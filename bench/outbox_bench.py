@@ -15,6 +15,11 @@ the first call (N x K inserts), a second identical call (nothing changes) and a 
 one template changed (N updates). Time per call and the peak of Python allocations during
 the call (tracemalloc, in a second pass so the timing runs without its overhead).
 
+contention: while a resolve of N x K runs (POST in the same process, as on one `coldcraft
+serve` worker), GET a chat session back to back and report its latency p50/p95/max, and how
+many GETs were answered during the resolve. Before reads stopped taking SQLite's write lock
+and resolve committed per batch, every GET waited for the whole resolve.
+
 Each backend gets a fresh database: a temporary SQLite file, and a new database on the
 PostgreSQL server of COLDCRAFT_BENCH_POSTGRES_URL (default
 postgresql+asyncpg://postgres@127.0.0.1:5432/postgres), dropped afterwards.
@@ -349,6 +354,42 @@ async def bench_review(client: httpx.AsyncClient, prospects: int, nodes: int) ->
     return [*measures, bulk]
 
 
+async def bench_contention(
+    client: httpx.AsyncClient, maker: SessionMaker, user: Any, prospects: int, nodes: int
+) -> Measure:
+    """GET a chat session again and again while a resolve of N x K runs."""
+    campaign_id = await templated_campaign(client, prospects, nodes)
+    detail = await _ok(client.get(f"/api/campaigns/{campaign_id}"))
+    async with unit_of_work(maker) as session:
+        chat = AIChatSession(
+            user_id=user.id,
+            campaign_id=uuid.UUID(campaign_id),
+            node_id=uuid.UUID(detail["sequence_nodes"][0]["id"]),
+            skeleton=BENCH_SKELETON,
+        )
+        session.add(chat)
+    chat_path = f"/api/campaigns/ai-chat-sessions/{chat.id}"
+    await _ok(client.get(chat_path))
+    path = f"/api/campaigns/{campaign_id}/generate-messages"
+    resolve = asyncio.create_task(_ok(client.post(path, json={"action": "resolve"})))
+    started = time.perf_counter()
+    seconds: list[float] = []
+    while not resolve.done():
+        began = time.perf_counter()
+        await _ok(client.get(chat_path))
+        seconds.append(time.perf_counter() - began)
+    body = await resolve
+    total = time.perf_counter() - started
+    seconds.sort()
+    p50, p95 = seconds[len(seconds) // 2], seconds[max(int(len(seconds) * 0.95) - 1, 0)]
+    measure = Measure(f"GET chat during resolve {prospects}x{nodes}", p95, 0.0)
+    measure.note = (
+        f"p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, max {seconds[-1] * 1000:.0f} ms "
+        f"over {len(seconds)} GETs; resolve {total:.2f} s written={body['counts']['written']}"
+    )
+    return measure
+
+
 @asynccontextmanager
 async def fresh_app(backend: str) -> AsyncIterator[tuple[httpx.AsyncClient, SessionMaker, Any]]:
     async with database(backend) as url:
@@ -372,6 +413,9 @@ async def run_backend(backend: str, args: argparse.Namespace) -> None:
     if "generate_ai" in args.only:
         async with fresh_app(backend) as (client, maker, user):
             report(await bench_generate_ai(client, maker, user, args.ai_prospects))
+    if "contention" in args.only:
+        async with fresh_app(backend) as (client, maker, user):
+            report(await bench_contention(client, maker, user, args.prospects, args.nodes))
     if "review" in args.only:
         async with fresh_app(backend) as (client, _maker, _user):
             for measure in await bench_review(client, args.prospects, args.nodes):
@@ -395,8 +439,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--only",
         nargs="+",
-        choices=["resolve", "generate_ai", "review"],
-        default=["resolve", "generate_ai", "review"],
+        choices=["resolve", "generate_ai", "review", "contention"],
+        default=["resolve", "generate_ai", "review", "contention"],
     )
     parser.add_argument(
         "--no-memory", action="store_true", help="skip resolve's second (tracemalloc) pass"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import typing
 import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
@@ -13,23 +14,22 @@ from sqlalchemy import (
     Select,
     String,
     Table,
+    Text,
     and_,
     bindparam,
     case,
     cast,
-    distinct,
     exists,
     func,
     or_,
     select,
-    true,
     type_coerce,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
-from coldcraft.messages.review import UNSENT, is_flagged, with_flag
+from coldcraft.messages.review import UNSENT, review_columns, rules_of, with_review_columns
 from coldcraft.messages.schemas import MessageFilter
 from coldcraft.store.base import utcnow
 from coldcraft.store.models import (
@@ -52,6 +52,7 @@ CONTENT = (
     "usage",
     "error",
     "flagged",
+    "issue_rules",
 )
 # Rows per statement: 14 columns x 1000 rows stays below both dialects' parameter limits.
 UPSERT_PAGE = 1000
@@ -107,6 +108,8 @@ class Breakdown:
     source: str
     flagged: bool
     edited: bool
+    rules: list[str]
+    missing_fields: list[str]
     count: int
 
 
@@ -172,13 +175,7 @@ class MessageRepository(Repository[Message]):
 
     def _reports_rule(self, rule: str) -> ColumnElement[bool]:
         """The judge's verdict on the message names `rule` (an error or a warning)."""
-        if self._dialect() == "postgresql":
-            issues = type_coerce(Message.quality, postgresql.JSONB)["issues"]
-            return issues.contains([{"rule": rule}])
-        each = func.json_each(Message.quality, "$.issues").table_valued("value")
-        return exists(
-            select(1).select_from(each).where(func.json_extract(each.c.value, "$.rule") == rule)
-        )
+        return Message.issue_rules.contains(f",{rule},", autoescape=True)
 
     def _misses_field(self, name: str) -> ColumnElement[bool]:
         if self._dialect() == "postgresql":
@@ -193,51 +190,33 @@ class MessageRepository(Repository[Message]):
         return int((await self.session.execute(stmt)).scalar_one())
 
     async def breakdown(self, where: list[ColumnElement[bool]]) -> list[Breakdown]:
-        """The selected messages counted per (status, review, source, flagged, edited): one
-        scan for every column count of the summary (the combinations are few)."""
+        """The selected messages counted per (status, review, source, flagged, edited, rules
+        named, fields missing): one scan for every count of the summary. The combinations
+        are few (rules and missing fields are grouped as whole lists, not expanded)."""
+        missing = cast(Message.missing_fields, Text)
         columns = (
             Message.status,
             Message.review_state,
             Message.source,
             Message.flagged,
             Message.manually_edited,
+            Message.issue_rules,
+            missing,
         )
         stmt = select(*columns, func.count()).where(*where).group_by(*columns)
-        rows = (await self.session.execute(stmt)).all()
-        return [Breakdown(r[0], r[1], r[2], bool(r[3]), bool(r[4]), int(r[5])) for r in rows]
-
-    async def rule_counts(self, where: list[ColumnElement[bool]]) -> dict[str, int]:
-        """How many of the selected messages' verdicts name each rule."""
-        if self._dialect() == "postgresql":
-            issues = type_coerce(Message.quality, postgresql.JSONB)["issues"]
-            each = func.jsonb_array_elements(issues).table_valued("value")
-            rule: ColumnElement[Any] = each.c.value.op("->>")("rule")
-        else:
-            each = func.json_each(Message.quality, "$.issues").table_valued("value")
-            rule = func.json_extract(each.c.value, "$.rule")
-        return await self._element_counts(where, each, rule)
-
-    async def missing_field_counts(self, where: list[ColumnElement[bool]]) -> dict[str, int]:
-        """How many of the selected messages miss each merge field."""
-        if self._dialect() == "postgresql":
-            fields = type_coerce(Message.missing_fields, postgresql.JSONB)
-            each = func.jsonb_array_elements_text(fields).table_valued("value")
-        else:
-            each = func.json_each(Message.missing_fields).table_valued("value")
-        return await self._element_counts(where, each, each.c.value)
-
-    async def _element_counts(
-        self, where: list[ColumnElement[bool]], each: Any, element: ColumnElement[Any]
-    ) -> dict[str, int]:
-        stmt = (
-            select(element, func.count(distinct(Message.id)))
-            .select_from(Message)
-            .join(each, true())
-            .where(*where)
-            .group_by(element)
-        )
-        rows = (await self.session.execute(stmt)).all()
-        return {str(value): int(n) for value, n in rows if value is not None}
+        return [
+            Breakdown(
+                status=r[0],
+                review_state=r[1],
+                source=r[2],
+                flagged=bool(r[3]),
+                edited=bool(r[4]),
+                rules=rules_of(r[5] or ""),
+                missing_fields=list(dict.fromkeys(str(f) for f in json.loads(r[6] or "[]") or [])),
+                count=int(r[7]),
+            )
+            for r in (await self.session.execute(stmt)).all()
+        ]
 
     # ---- writes -----------------------------------------------------------------------
 
@@ -261,9 +240,9 @@ class MessageRepository(Repository[Message]):
             rewrite=rewrite,
             replace_edited=replace_edited,
         )
-        flagged = [with_flag(row) for row in rows]
-        for start in range(0, len(flagged), UPSERT_PAGE):
-            result = await self.session.execute(stmt, flagged[start : start + UPSERT_PAGE])
+        derived = [with_review_columns(row) for row in rows]
+        for start in range(0, len(derived), UPSERT_PAGE):
+            result = await self.session.execute(stmt, derived[start : start + UPSERT_PAGE])
             written += len(result.all())
         return written
 
@@ -297,9 +276,9 @@ class MessageRepository(Repository[Message]):
     async def edit(self, message: Message, changes: dict[str, Any]) -> Message:
         for name, value in changes.items():
             setattr(message, name, value)
-        message.flagged = is_flagged(
-            {name: getattr(message, name) for name in ("subject", "body_text", *JSON_COLUMNS)}
-        )
+        content = {name: getattr(message, name) for name in ("subject", "body_text", *JSON_COLUMNS)}
+        for name, value in review_columns(content).items():
+            setattr(message, name, value)
         await self.session.flush()
         return message
 

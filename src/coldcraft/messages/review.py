@@ -4,7 +4,8 @@ the review actions change.
 A draft is **flagged** when it failed the judge, has missing fields, carries an error, or
 holds an unresolved token (`%field%`, `{{field}}`, `[Name]`, `&&`). The flag is
 kept on every write (resolve, generate_ai, an edit, a restore), so review filters and the
-launch gate read one indexed column.
+launch gate read one indexed column. Beside it every write keeps `issue_rules`, the rule ids
+the verdict names (see `rule_key`), which the review summary counts.
 """
 
 from __future__ import annotations
@@ -35,9 +36,25 @@ def is_flagged(row: Mapping[str, Any]) -> bool:
     )
 
 
-def with_flag(row: dict[str, Any]) -> dict[str, Any]:
-    """The row with its `flagged` column set (every write path goes through this)."""
-    row["flagged"] = is_flagged(row)
+def rule_key(quality: Mapping[str, Any] | None) -> str:
+    """The rule ids a verdict names, sorted and comma-fenced: ",cta,subject_length," ("" for
+    none), so `,rule,` matches exactly one rule."""
+    rules = sorted({str(issue.get("rule")) for issue in (quality or {}).get("issues") or []})
+    return f",{','.join(rules)}," if rules else ""
+
+
+def rules_of(key: str) -> list[str]:
+    return [rule for rule in key.split(",") if rule]
+
+
+def review_columns(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The columns derived from a message's content: `flagged` and `issue_rules`."""
+    return {"flagged": is_flagged(row), "issue_rules": rule_key(row.get("quality"))}
+
+
+def with_review_columns(row: dict[str, Any]) -> dict[str, Any]:
+    """The row with its derived columns set (every write path goes through this)."""
+    row.update(review_columns(row))
     return row
 
 

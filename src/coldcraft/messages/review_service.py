@@ -19,7 +19,7 @@ from coldcraft.config import Settings
 from coldcraft.context.judge import judge_context
 from coldcraft.context.service import context_service
 from coldcraft.errors import InvalidRequest, NotFound, WrongStatus
-from coldcraft.messages.repository import MessageRepository, Selection
+from coldcraft.messages.repository import Breakdown, MessageRepository, Selection
 from coldcraft.messages.review import UNSENT, judge_edit
 from coldcraft.messages.schemas import (
     MessageEdit,
@@ -125,16 +125,20 @@ class ReviewService:
     async def summary(
         self, session: AsyncSession, user: User, campaign_id: uuid.UUID, found: MessageFilter
     ) -> ReviewSummary:
-        """Counts of the messages the filter selects, by every review dimension."""
+        """Counts of the messages the filter selects, by every review dimension: one
+        grouped scan (plus one count of what the policy awaits when a filter narrows it)."""
         campaign = await get_owned(session, user, campaign_id)
         repo = MessageRepository(session)
-        where = repo.matching(campaign.id, found)
+        parts = await repo.breakdown(repo.matching(campaign.id, found))
         awaiting = 0
         if campaign.review_policy != "none":
-            awaiting, _ = await repo.awaiting_review(
-                campaign.id, flagged_only=campaign.review_policy == "flagged", sample=0
-            )
-        parts = await repo.breakdown(where)
+            flagged_only = campaign.review_policy == "flagged"
+            if found == MessageFilter(status=found.status) and found.status == "all":
+                awaiting = sum(p.count for p in parts if _awaits(p, flagged_only=flagged_only))
+            else:  # the policy is about the whole campaign, whatever the filter shows
+                awaiting, _ = await repo.awaiting_review(
+                    campaign.id, flagged_only=flagged_only, sample=0
+                )
         return ReviewSummary(
             total=sum(p.count for p in parts),
             flagged=sum(p.count for p in parts if p.flagged),
@@ -144,8 +148,8 @@ class ReviewService:
             by_status=_tally((p.status, p.count) for p in parts),
             by_review=_tally((p.review_state, p.count) for p in parts),
             by_source=_tally((p.source, p.count) for p in parts),
-            by_rule=await repo.rule_counts(where),
-            by_missing_field=await repo.missing_field_counts(where),
+            by_rule=_tally((rule, p.count) for p in parts for rule in p.rules),
+            by_missing_field=_tally((name, p.count) for p in parts for name in p.missing_fields),
         )
 
     async def launch_problems(
@@ -192,6 +196,13 @@ class ReviewService:
         workspace = await context_service.get_context(session, user)
         position = touches.position(node_id) or 0
         return judge_context(settings, workspace, sequence_position=position)
+
+
+def _awaits(part: Breakdown, *, flagged_only: bool) -> bool:
+    """What `MessageRepository.awaiting_review` counts: unsent, neither approved nor
+    rejected (and flagged, under the `flagged` policy)."""
+    unreviewed = part.status in UNSENT and part.review_state == "unreviewed"
+    return unreviewed and (part.flagged or not flagged_only)
 
 
 def _tally(pairs: Iterable[tuple[str, int]]) -> dict[str, int]:

@@ -39,7 +39,7 @@ from coldcraft.skeletons.schema import CampaignInfo
 from coldcraft.store.models import Campaign, CampaignProspectMessage, SequenceNode, User
 from coldcraft.store.session import SessionMaker, reading, unit_of_work
 
-BATCH = 500  # prospects per read + upsert round trip
+BATCH = 100  # prospects per read + upsert round trip
 
 
 @dataclass

@@ -44,6 +44,10 @@ class CampaignProspectMessage(IdMixin, TimestampMixin, Base):
     # Flagged for a person: failed the judge, missing fields, an error, or an unresolved
     # token. Kept on every write (messages/review.py) so review filters are one index scan.
     flagged: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The rule ids the verdict names, sorted, as ",rule_a,rule_b," ("" for none): the review
+    # summary counts rules by grouping on it (the combinations are few) instead of expanding
+    # every verdict's JSON, and the `rule` filter is one LIKE.
+    issue_rules: Mapped[str] = mapped_column(String(500), default="", server_default="")
     # A hand edit keeps the machine-written text (restorable) and says who and when.
     original_subject: Mapped[str | None] = mapped_column(Text)
     original_body: Mapped[str | None] = mapped_column(Text)
