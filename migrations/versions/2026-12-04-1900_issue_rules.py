@@ -1,5 +1,5 @@
-"""issue_rules: the rule ids a message's verdict names, kept on every write, so the review
-summary counts rules in one grouped scan
+"""issue_rules: the rule ids a message's verdict names, kept on every write, and an index
+covering the review summary's one grouped scan
 
 Revision ID: 0004
 Revises: 0003
@@ -37,6 +37,20 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("issue_rules", sa.String(length=500), server_default="", nullable=False)
         )
+        batch.create_index(
+            "ix_campaign_prospect_messages_review_breakdown",
+            [
+                "campaign_id",
+                "status",
+                "review_state",
+                "source",
+                "flagged",
+                "manually_edited",
+                "issue_rules",
+                "missing_fields",
+            ],
+            unique=False,
+        )
     bind = op.get_bind()
     table = sa.table(
         MESSAGES,
@@ -66,4 +80,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table(MESSAGES) as batch:
+        batch.drop_index("ix_campaign_prospect_messages_review_breakdown")
         batch.drop_column("issue_rules")

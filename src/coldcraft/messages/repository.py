@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import typing
 import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
@@ -14,13 +13,13 @@ from sqlalchemy import (
     Select,
     String,
     Table,
-    Text,
     and_,
     bindparam,
     case,
     cast,
     exists,
     func,
+    literal_column,
     or_,
     select,
     type_coerce,
@@ -114,9 +113,15 @@ class Breakdown:
 
 
 @dataclass(frozen=True)
+class Chunk:
+    """WHERE conditions for a chunk of a bulk action (see `MessageRepository.chunk`)."""
+
+    where: list[ColumnElement[bool]]
+
+
+@dataclass(frozen=True)
 class Selection:
-    """The messages a bulk action works on: explicit ids, a filter, or both (a chunk of a
-    filtered action: the filter still holds when the chunk is written)."""
+    """The messages a bulk action works on: explicit ids, or a filter."""
 
     message_ids: Sequence[uuid.UUID] | None = None
     filter: MessageFilter | None = None
@@ -129,7 +134,10 @@ class MessageRepository(Repository[Message]):
 
     def matching(self, campaign_id: uuid.UUID, found: MessageFilter) -> list[ColumnElement[bool]]:
         """The list's filters as SQL conditions (every key given must hold)."""
-        clauses: list[ColumnElement[bool]] = [Message.campaign_id == campaign_id]
+        return [Message.campaign_id == campaign_id, *self._filter_clauses(found)]
+
+    def _filter_clauses(self, found: MessageFilter) -> list[ColumnElement[bool]]:
+        clauses: list[ColumnElement[bool]] = []
         if found.status != "all":
             clauses.append(Message.status == found.status)
         for column, value in (
@@ -148,29 +156,40 @@ class MessageRepository(Repository[Message]):
             clauses.append(self._misses_field(found.missing_field))
         return clauses
 
+    def chunk(self, keys: Sequence[Any], found: MessageFilter | None) -> Chunk:
+        """Some of `selected_keys`' answer (at most IN_CHUNK), with the filter that chose
+        them (checked again when the chunk is written). No campaign condition: the keys were
+        read from the campaign, and with one SQLite would walk the campaign's index (every
+        message of it, for every chunk) instead of seeking the keys."""
+        assert len(keys) <= IN_CHUNK
+        return Chunk([self._key().in_(keys), *self._filter_clauses(found or MessageFilter())])
+
+    def _key(self) -> ColumnElement[Any]:
+        """How a chunk names its rows: SQLite's rowid (a seek in the table itself, in storage
+        order: five times faster than the id's index for a 1,000-row update), else the id."""
+        if self._dialect() == "sqlite":
+            return literal_column(f"{TABLE.name}.rowid")
+        return TABLE.c.id
+
     def selected(
         self, campaign_id: uuid.UUID, selection: Selection
     ) -> Iterator[list[ColumnElement[bool]]]:
-        """WHERE conditions, one list per statement: the filter's, and the ids given (IN_CHUNK
-        at a time)."""
-        if selection.filter is not None or selection.message_ids is None:
-            base = self.matching(campaign_id, selection.filter or MessageFilter())
-        else:
-            base = [Message.campaign_id == campaign_id]
+        """WHERE conditions, one list per statement (ids go IN_CHUNK at a time)."""
         if selection.message_ids is None:
-            yield base
+            yield self.matching(campaign_id, selection.filter or MessageFilter())
             return
         ids = list(dict.fromkeys(selection.message_ids))
         for start in range(0, len(ids), IN_CHUNK):
-            yield [*base, Message.id.in_(ids[start : start + IN_CHUNK])]
+            chunk = ids[start : start + IN_CHUNK]
+            yield [Message.campaign_id == campaign_id, Message.id.in_(chunk)]
 
-    async def selected_ids(self, campaign_id: uuid.UUID, selection: Selection) -> list[uuid.UUID]:
-        """The ids of the selected unsent messages, in id order: what a bulk action then
-        works through a chunk (one short transaction) at a time."""
-        found: list[uuid.UUID] = []
+    async def selected_keys(self, campaign_id: uuid.UUID, selection: Selection) -> list[Any]:
+        """The keys (see `_key`) of the selected unsent messages, in storage order: what a
+        bulk action then works through a chunk (one short transaction) at a time."""
+        found: list[Any] = []
         for where in self.selected(campaign_id, selection):
-            stmt = select(Message.id).where(*where, Message.status.in_(UNSENT))
-            found += (await self.session.execute(stmt.order_by(Message.id))).scalars()
+            stmt = select(self._key()).where(*where, Message.status.in_(UNSENT))
+            found += (await self.session.execute(stmt)).scalars()
         return sorted(found)
 
     def _reports_rule(self, rule: str) -> ColumnElement[bool]:
@@ -193,7 +212,6 @@ class MessageRepository(Repository[Message]):
         """The selected messages counted per (status, review, source, flagged, edited, rules
         named, fields missing): one scan for every count of the summary. The combinations
         are few (rules and missing fields are grouped as whole lists, not expanded)."""
-        missing = cast(Message.missing_fields, Text)
         columns = (
             Message.status,
             Message.review_state,
@@ -201,7 +219,7 @@ class MessageRepository(Repository[Message]):
             Message.flagged,
             Message.manually_edited,
             Message.issue_rules,
-            missing,
+            Message.missing_fields,
         )
         stmt = select(*columns, func.count()).where(*where).group_by(*columns)
         return [
@@ -212,7 +230,7 @@ class MessageRepository(Repository[Message]):
                 flagged=bool(r[3]),
                 edited=bool(r[4]),
                 rules=rules_of(r[5] or ""),
-                missing_fields=list(dict.fromkeys(str(f) for f in json.loads(r[6] or "[]") or [])),
+                missing_fields=list(dict.fromkeys(str(f) for f in r[6] or [])),
                 count=int(r[7]),
             )
             for r in (await self.session.execute(stmt)).all()
@@ -300,42 +318,34 @@ class MessageRepository(Repository[Message]):
     # ---- review -----------------------------------------------------------------------
 
     async def set_review(
-        self,
-        campaign_id: uuid.UUID,
-        selection: Selection,
-        *,
-        state: str,
-        by: str,
-        note: str | None,
+        self, chunk: Chunk, *, state: str, by: str, note: str | None
     ) -> tuple[int, int]:
-        """Set the review state of the selected unsent messages: (matched, changed)."""
-        matched = changed = 0
-        for where in self.selected(campaign_id, selection):
-            unsent = [*where, Message.status.in_(UNSENT)]
-            count = select(func.count()).select_from(Message).where(*unsent)
-            matched += int((await self.session.execute(count)).scalar_one())
-            differs = or_(Message.review_state != state, Message.review_note.is_distinct_from(note))
-            # A rejected message is never sent: one queued by a launch goes back to draft.
-            status = (
-                case((Message.status == "pending", "draft"), else_=Message.status)
-                if state == "rejected"
-                else Message.status
+        """Set the review state of the chunk's unsent messages: (matched, changed)."""
+        unsent = [*chunk.where, Message.status.in_(UNSENT)]
+        count = select(func.count()).select_from(Message).where(*unsent)
+        matched = int((await self.session.execute(count)).scalar_one())
+        differs = or_(Message.review_state != state, Message.review_note.is_distinct_from(note))
+        # A rejected message is never sent: one queued by a launch goes back to draft.
+        status = (
+            case((Message.status == "pending", "draft"), else_=Message.status)
+            if state == "rejected"
+            else Message.status
+        )
+        stmt = (
+            update(Message)
+            .where(*unsent, differs)
+            .values(
+                status=status,
+                review_state=state,
+                reviewed_by=by,
+                reviewed_at=utcnow(),
+                review_note=note,
+                updated_at=utcnow(),
             )
-            stmt = (
-                update(Message)
-                .where(*unsent, differs)
-                .values(
-                    status=status,
-                    review_state=state,
-                    reviewed_by=by,
-                    reviewed_at=utcnow(),
-                    review_note=note,
-                    updated_at=utcnow(),
-                )
-                .returning(Message.id)
-                .execution_options(synchronize_session=False)
-            )
-            changed += len((await self.session.execute(stmt)).all())
+            .returning(Message.id)
+            .execution_options(synchronize_session=False)
+        )
+        changed = len((await self.session.execute(stmt)).all())
         return matched, changed
 
     async def awaiting_review(
@@ -390,18 +400,15 @@ class MessageRepository(Repository[Message]):
             found += [(r[0], r[1], bool(r[2])) for r in (await self.session.execute(stmt)).all()]
         return found
 
-    async def edited(self, campaign_id: uuid.UUID, selection: Selection) -> list[Message]:
-        """The selected unsent messages that carry a hand edit (restorable)."""
-        found: list[Message] = []
-        for where in self.selected(campaign_id, selection):
-            stmt = select(Message).where(
-                *where,
-                Message.status.in_(UNSENT),
-                Message.manually_edited.is_(True),
-                Message.original_body.is_not(None),
-            )
-            found += await self.all(stmt)
-        return found
+    async def edited(self, chunk: Chunk) -> list[Message]:
+        """The chunk's unsent messages that carry a hand edit (restorable)."""
+        stmt = select(Message).where(
+            *chunk.where,
+            Message.status.in_(UNSENT),
+            Message.manually_edited.is_(True),
+            Message.original_body.is_not(None),
+        )
+        return list(await self.all(stmt))
 
     # ---- reads ------------------------------------------------------------------------
 

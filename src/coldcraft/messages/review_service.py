@@ -19,7 +19,7 @@ from coldcraft.config import Settings
 from coldcraft.context.judge import judge_context
 from coldcraft.context.service import context_service
 from coldcraft.errors import InvalidRequest, NotFound, WrongStatus
-from coldcraft.messages.repository import Breakdown, MessageRepository, Selection
+from coldcraft.messages.repository import Breakdown, Chunk, MessageRepository, Selection
 from coldcraft.messages.review import UNSENT, judge_edit
 from coldcraft.messages.schemas import (
     MessageEdit,
@@ -92,34 +92,29 @@ class ReviewService:
             campaign = await get_owned(session, user, campaign_id)
             require_reviewable(campaign, action=action)
             selection = Selection(data.message_ids, data.filter)
-            ids = await MessageRepository(session).selected_ids(campaign.id, selection)
+            keys = await MessageRepository(session).selected_keys(campaign.id, selection)
         result = ReviewResult(action=data.action, matched=0, changed=0)
-        for start in range(0, len(ids), CHUNK):
-            chunk = Selection(ids[start : start + CHUNK], data.filter)
+        for start in range(0, len(keys), CHUNK):
             async with unit_of_work(sessions) as session:
                 campaign = await get_owned(session, user, campaign_id, for_update=True)
                 require_reviewable(campaign, action=action)
-                matched, changed = await self._act_on(session, campaign, user, data, chunk)
+                repo = MessageRepository(session)
+                chunk = repo.chunk(keys[start : start + CHUNK], data.filter)
+                matched, changed = await self._act_on(repo, user, data, chunk)
             result.matched += matched
             result.changed += changed
         return result
 
     async def _act_on(
-        self,
-        session: AsyncSession,
-        campaign: Campaign,
-        user: User,
-        data: ReviewRequest,
-        selection: Selection,
+        self, repo: MessageRepository, user: User, data: ReviewRequest, chunk: Chunk
     ) -> tuple[int, int]:
-        repo = MessageRepository(session)
         if data.action == "restore":
-            restored = await repo.edited(campaign.id, selection)
+            restored = await repo.edited(chunk)
             for message in restored:
                 await repo.edit(message, _restored(message))
             return len(restored), len(restored)
         return await repo.set_review(
-            campaign.id, selection, state=STATE_OF[data.action], by=user.email, note=data.note
+            chunk, state=STATE_OF[data.action], by=user.email, note=data.note
         )
 
     async def summary(

@@ -20,6 +20,19 @@ class CampaignProspectMessage(IdMixin, TimestampMixin, Base):
         Index(
             "ix_campaign_prospect_messages_campaign_id_review_state", "campaign_id", "review_state"
         ),
+        # Covers the review summary's one grouped scan, in its GROUP BY order: the summary
+        # reads this index alone (no message bodies), already sorted.
+        Index(
+            "ix_campaign_prospect_messages_review_breakdown",
+            "campaign_id",
+            "status",
+            "review_state",
+            "source",
+            "flagged",
+            "manually_edited",
+            "issue_rules",
+            "missing_fields",
+        ),
     )
 
     campaign_id: Mapped[uuid.UUID] = mapped_column(
