@@ -4,19 +4,21 @@ run cut short midway is finished by running it again."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
-from coldcraft.messages import review_service as review_module
+from coldcraft.messages import repository as repository_module
 from coldcraft.messages import service as service_module
 from coldcraft.messages.review_service import ReviewService, review_service
 from coldcraft.messages.schemas import ReviewRequest
 from coldcraft.messages.service import MessageService, message_service
-from coldcraft.store.session import SessionMaker
+from coldcraft.store.session import SessionMaker, reading
 from tests.fixtures.factories import Account
 from tests.fixtures.messages import OutboxCampaign, outbox_campaign
 
@@ -50,7 +52,7 @@ async def _drafts(
 @pytest.fixture
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(service_module, "BATCH", 2)
-    monkeypatch.setattr(review_module, "CHUNK", 2)
+    monkeypatch.setattr(repository_module, "IN_CHUNK", 2)
 
 
 @pytest.mark.usefixtures("small_chunks")
@@ -97,9 +99,9 @@ async def test_a_bulk_approve_cut_short_is_finished_by_sending_it_again(
 ) -> None:
     box = await outbox_campaign(api, sessionmaker, account.user.id, prospects=5)
     assert (await api.post(box.path, json={"action": "resolve"})).status_code == 200
-    request = ReviewRequest.model_validate(
-        {"action": "approve", "filter": {"node_id": box.template_id}}
-    )
+    # Explicit ids are chunked on both databases (a filter only on SQLite).
+    ids = [d["id"] for d in await _drafts(api, box, node_id=box.template_id)]
+    request = ReviewRequest.model_validate({"action": "approve", "message_ids": ids})
     campaign_id = uuid.UUID(box.id)
     original = ReviewService._act_on
     monkeypatch.setattr(ReviewService, "_act_on", fail_after_first_chunk(original))
@@ -108,9 +110,7 @@ async def test_a_bulk_approve_cut_short_is_finished_by_sending_it_again(
     assert len(await _drafts(api, box, review="approved")) == 2
 
     monkeypatch.setattr(ReviewService, "_act_on", original)
-    response = await api.post(
-        box.path, json={"action": "approve", "filter": {"node_id": box.template_id}}
-    )
+    response = await api.post(box.path, json={"action": "approve", "message_ids": ids})
     assert response.status_code == 200, response.text
     assert response.json() | {"action": "approve"} == {
         "action": "approve",
@@ -138,3 +138,36 @@ async def test_a_filtered_action_rechecks_its_filter_in_every_chunk(
     assert (response.json()["matched"], response.json()["changed"]) == (3, 3)
     states = {d["id"]: d["review_state"] for d in await _drafts(api, box, node_id=box.template_id)}
     assert states[drafts[3]["id"]] == "rejected"
+
+
+async def _analyze_count(sessionmaker: SessionMaker) -> int:
+    async with reading(sessionmaker) as session:
+        count = await session.scalar(
+            text(
+                "SELECT analyze_count FROM pg_stat_user_tables"
+                " WHERE relname = 'campaign_prospect_messages'"
+            )
+        )
+    return int(count or 0)
+
+
+async def test_a_large_resolve_refreshes_postgres_planner_statistics(
+    api: httpx.AsyncClient,
+    sessionmaker: SessionMaker,
+    account: Account,
+    db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Right after a 10,000-prospect resolve the planner must know the rows are there (the
+    review summary is the next thing a person opens)."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's planner statistics")
+    monkeypatch.setattr(service_module, "ANALYZE_AFTER", 3)
+    box = await outbox_campaign(api, sessionmaker, account.user.id, prospects=3)
+    before = await _analyze_count(sessionmaker)
+    assert (await api.post(box.path, json={"action": "resolve"})).status_code == 200
+    for _ in range(20):  # the statistics views are updated asynchronously
+        if await _analyze_count(sessionmaker) > before:
+            return
+        await asyncio.sleep(0.1)
+    pytest.fail("resolve did not ANALYZE the outbox")

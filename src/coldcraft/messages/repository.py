@@ -22,6 +22,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    text,
     type_coerce,
     update,
 )
@@ -114,7 +115,7 @@ class Breakdown:
 
 @dataclass(frozen=True)
 class Chunk:
-    """WHERE conditions for a chunk of a bulk action (see `MessageRepository.chunk`)."""
+    """WHERE conditions for a chunk of a bulk action (see `MessageRepository.chunks`)."""
 
     where: list[ColumnElement[bool]]
 
@@ -156,20 +157,27 @@ class MessageRepository(Repository[Message]):
             clauses.append(self._misses_field(found.missing_field))
         return clauses
 
-    def chunk(self, keys: Sequence[Any], found: MessageFilter | None) -> Chunk:
-        """Some of `selected_keys`' answer (at most IN_CHUNK), with the filter that chose
-        them (checked again when the chunk is written). No campaign condition: the keys were
-        read from the campaign, and with one SQLite would walk the campaign's index (every
-        message of it, for every chunk) instead of seeking the keys."""
-        assert len(keys) <= IN_CHUNK
-        return Chunk([self._key().in_(keys), *self._filter_clauses(found or MessageFilter())])
+    async def chunks(self, campaign_id: uuid.UUID, selection: Selection) -> list[Chunk]:
+        """The selection cut into the statements a bulk action runs, each in a transaction
+        of its own. On SQLite, whose one write lock stops every other writer, the selected
+        rows' keys are read once and cut IN_CHUNK at a time; each chunk keeps the filter
+        (checked again when it is written) but no campaign condition: the keys were read
+        from the campaign, and with one SQLite would walk the campaign's index (every
+        message of it, for every chunk) instead of seeking the keys. On PostgreSQL (row
+        locks; readers never wait) the filter is one statement, explicit ids IN_CHUNK."""
+        if self._dialect() != "sqlite":
+            return [Chunk(where) for where in self.selected(campaign_id, selection)]
+        keys = await self.selected_keys(campaign_id, selection)
+        again = self._filter_clauses(selection.filter or MessageFilter())
+        return [
+            Chunk([self._key().in_(keys[start : start + IN_CHUNK]), *again])
+            for start in range(0, len(keys), IN_CHUNK)
+        ]
 
     def _key(self) -> ColumnElement[Any]:
-        """How a chunk names its rows: SQLite's rowid (a seek in the table itself, in storage
-        order: five times faster than the id's index for a 1,000-row update), else the id."""
-        if self._dialect() == "sqlite":
-            return literal_column(f"{TABLE.name}.rowid")
-        return TABLE.c.id
+        """SQLite's rowid: a seek in the table itself, in storage order (five times faster
+        than the id's index for a 1,000-row update)."""
+        return literal_column(f"{TABLE.name}.rowid")
 
     def selected(
         self, campaign_id: uuid.UUID, selection: Selection
@@ -184,8 +192,7 @@ class MessageRepository(Repository[Message]):
             yield [Message.campaign_id == campaign_id, Message.id.in_(chunk)]
 
     async def selected_keys(self, campaign_id: uuid.UUID, selection: Selection) -> list[Any]:
-        """The keys (see `_key`) of the selected unsent messages, in storage order: what a
-        bulk action then works through a chunk (one short transaction) at a time."""
+        """The keys (see `_key`) of the selected unsent messages, in storage order."""
         found: list[Any] = []
         for where in self.selected(campaign_id, selection):
             stmt = select(self._key()).where(*where, Message.status.in_(UNSENT))
@@ -287,6 +294,15 @@ class MessageRepository(Repository[Message]):
         return stmt.on_conflict_do_update(
             index_elements=["campaign_id", "prospect_id", "node_id"], set_=values, where=guard
         ).returning(TABLE.c.id)
+
+    async def refresh_statistics(self) -> None:
+        """After a bulk write on PostgreSQL: ANALYZE the outbox, so the review's next reads
+        are planned for the rows just written (a hash aggregate, the id index) instead of
+        waiting for autovacuum (until then the planner believes the new rows are few: the
+        summary of a freshly resolved 10,000 x 5 campaign took twice as long). It blocks
+        neither reads nor writes. SQLite plans without statistics: nothing to do."""
+        if self._dialect() == "postgresql":
+            await self.session.execute(text(f"ANALYZE {TABLE.name}"))
 
     def _dialect(self) -> str:
         return self.session.get_bind().dialect.name

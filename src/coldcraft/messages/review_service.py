@@ -37,7 +37,6 @@ from coldcraft.store.models import Campaign, CampaignProspectMessage, User
 from coldcraft.store.session import SessionMaker, reading, unit_of_work
 
 REVIEWABLE = ("draft", "paused")
-CHUNK = 1000  # messages per transaction of a bulk action
 SAMPLE_IDS = 5  # message ids a launch problem names (the count says how many in all)
 STATE_OF = {"approve": "approved", "reject": "rejected"}
 
@@ -83,23 +82,23 @@ class ReviewService:
     ) -> ReviewResult:
         """approve | reject (with an optional note) | restore the selected unsent messages.
 
-        The selection is read once (no lock), then worked through CHUNK messages per short
-        transaction, each re-checking the campaign and the filter: on SQLite a bulk approve
-        of 50,000 drafts never holds the write lock for long, and one cut short is finished
-        by sending it again (an approve of an approved message changes nothing)."""
+        The selection is read once (no lock) and cut into chunks (`MessageRepository.chunks`:
+        1,000 messages each on SQLite), each written in a short transaction of its own that
+        re-checks the campaign: on SQLite a bulk approve of 50,000 drafts never holds the
+        write lock for long, and one cut short is finished by sending it again (an approve
+        of an approved message changes nothing)."""
         action = f"{data.action} messages"
         async with reading(sessions) as session:
             campaign = await get_owned(session, user, campaign_id)
             require_reviewable(campaign, action=action)
             selection = Selection(data.message_ids, data.filter)
-            keys = await MessageRepository(session).selected_keys(campaign.id, selection)
+            chunks = await MessageRepository(session).chunks(campaign.id, selection)
         result = ReviewResult(action=data.action, matched=0, changed=0)
-        for start in range(0, len(keys), CHUNK):
+        for chunk in chunks:
             async with unit_of_work(sessions) as session:
                 campaign = await get_owned(session, user, campaign_id, for_update=True)
                 require_reviewable(campaign, action=action)
                 repo = MessageRepository(session)
-                chunk = repo.chunk(keys[start : start + CHUNK], data.filter)
                 matched, changed = await self._act_on(repo, user, data, chunk)
             result.matched += matched
             result.changed += changed

@@ -39,7 +39,8 @@ from coldcraft.skeletons.schema import CampaignInfo
 from coldcraft.store.models import Campaign, CampaignProspectMessage, SequenceNode, User
 from coldcraft.store.session import SessionMaker, reading, unit_of_work
 
-BATCH = 100  # prospects per read + upsert round trip
+BATCH = 100  # prospects per read + upsert round trip (and per transaction)
+ANALYZE_AFTER = 5000  # drafts written by one resolve that call for fresh planner statistics
 
 
 @dataclass
@@ -116,6 +117,9 @@ class MessageService:
                 await self._resolve_chunk(session, plan, ids, outcome)
             if after is None:
                 break
+        if outcome.written >= ANALYZE_AFTER:
+            async with unit_of_work(sessions) as session:
+                await MessageRepository(session).refresh_statistics()
         for _, matcher in plan.matchers.values():
             outcome.unmatched += matcher.unmatched()
             outcome.skipped += matcher.skipped()
