@@ -57,9 +57,22 @@ async def test_the_client_sequence_context_wins(api: httpx.AsyncClient, use_scri
     seen: list[dict[str, Any]] = []
     use_script(capturing(seen))
     prior = [{"type": "email", "subject": "Earlier", "body": "Earlier body"}]
-    context = {"position": 3, "total_nodes": 5, "prior_nodes": prior}
+    context = {"position": 0, "total_nodes": 2, "prior_nodes": prior}
     await send_ok(api, target, "write", sequence_context=context)
-    assert seen[0]["sequence"] == {"position": 3, "total_nodes": 5, "prior_nodes": prior}
+    assert seen[0]["sequence"] == {"position": 0, "total_nodes": 2, "prior_nodes": prior}
+
+
+async def test_a_client_sequence_context_is_held_to_the_real_sequence(
+    api: httpx.AsyncClient, use_script: Script
+) -> None:
+    """The campaign has two touches (an email, then the AI node): a client's numbers beyond
+    them (the original docs send 4503599627370495) are held to the last touch."""
+    target = await chat_target(api)
+    seen: list[dict[str, Any]] = []
+    use_script(capturing(seen))
+    context = {"position": 4503599627370495, "total_nodes": 4503599627370495}
+    await send_ok(api, target, "write", sequence_context=context)
+    assert (seen[0]["sequence"]["position"], seen[0]["sequence"]["total_nodes"]) == (1, 2)
 
 
 async def test_workspace_sender_campaign_and_node_reach_the_agent(

@@ -88,7 +88,7 @@ async def test_the_turns_inputs_reach_the_agent(api: httpx.AsyncClient, use_scri
         session["id"],
         sampleLeads=[{"first_name": "Zed", "company": "Zenith"}],
         availableVarNames=["first_name", "company", "custom_fields.tier"],
-        sequenceContext={"position": 2, "total_nodes": 4, "prior_nodes": []},
+        sequenceContext={"position": 0, "total_nodes": 2, "prior_nodes": []},
     )
     started = response.json()
     run = await poll_run(api, started["runId"], started["publicAccessToken"])
@@ -96,7 +96,7 @@ async def test_the_turns_inputs_reach_the_agent(api: httpx.AsyncClient, use_scri
     [instructions] = seen
     assert "Zenith" in instructions
     assert "custom_fields.tier" in instructions
-    assert "step 3 of 4" in instructions
+    assert "step 1 of 2" in instructions  # the client's place (the node's own is 2 of 2)
 
 
 async def test_a_busy_session_is_409_and_keeps_no_message(

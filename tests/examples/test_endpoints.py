@@ -88,7 +88,7 @@ async def test_non_draft_campaign_returns_400_wrong_status(
             "leads[0].custom_fields",
         ),
         ({"leads": leads("Ada"), "isFirstBatch": "maybe"}, "isFirstBatch"),
-        ({"leads": leads("Ada"), "sequenceContext": {"position": -1, "total_nodes": 1}}, None),
+        ({"leads": leads("Ada"), "sequenceContext": {"position": "first"}}, None),
     ],
 )
 async def test_invalid_bodies_return_400(

@@ -131,30 +131,34 @@ def sequence_context(
     computed = SequenceContext(
         position=index, total_nodes=touches.total, prior_nodes=contents[:index]
     )
-    return _override(computed, given or {})
+    return _override(computed, given or {}, touches, index)
 
 
 def current_skeleton(chat: AIChatSession) -> Skeleton | None:
     return None if chat.skeleton is None else Skeleton.model_validate(chat.skeleton)
 
 
-def _override(computed: SequenceContext, given: dict[str, Any]) -> SequenceContext:
-    position = _int(given.get("position"), computed.position)
-    total = _int(given.get("total_nodes", given.get("totalNodes")), computed.total_nodes)
+def _override(
+    computed: SequenceContext, given: dict[str, Any], touches: Touches, index: int
+) -> SequenceContext:
+    position, total = touches.held_to(
+        _int(given.get("position")),
+        _int(given.get("total_nodes", given.get("totalNodes"))),
+        default_position=index,
+    )
     prior = given.get("prior_nodes", given.get("priorNodes"))
     prior_nodes = (
         [p for p in prior if isinstance(p, dict)]
         if isinstance(prior, list)
         else computed.prior_nodes
     )
-    return SequenceContext(
-        position=position, total_nodes=max(total, position + 1), prior_nodes=prior_nodes
-    )
+    return SequenceContext(position=position, total_nodes=total, prior_nodes=prior_nodes)
 
 
-def _int(value: Any, default: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        return default
+def _int(value: Any) -> int | None:
+    """An integer the client sent (None: absent or not a number)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
     return value
 
 

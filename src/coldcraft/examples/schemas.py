@@ -2,7 +2,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 MAX_LEADS = 50
@@ -51,11 +60,23 @@ class PriorNode(BaseModel):
 
 
 class SequenceContextIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Where the email sits in the sequence. Every key is optional and no range is fixed (the
+    original product's docs fix none, and their example sends 4503599627370495): what is
+    missing comes from the campaign's sequence, and numbers are clamped to it when the
+    writer's context is built (`writing.inputs.load_writer_context`). Only a value of the
+    wrong JSON type is refused."""
 
-    position: int = Field(ge=0, le=1000)
-    total_nodes: int = Field(ge=1, le=1000)
-    prior_nodes: list[PriorNode] = Field(default_factory=list, max_length=100)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    position: StrictInt | None = None
+    total_nodes: StrictInt | None = Field(
+        default=None, validation_alias=AliasChoices("total_nodes", "totalNodes")
+    )
+    prior_nodes: list[PriorNode] | None = Field(
+        default=None,
+        max_length=100,
+        validation_alias=AliasChoices("prior_nodes", "priorNodes"),
+    )
 
 
 class GenerateExamplesRequest(BaseModel):
@@ -63,4 +84,5 @@ class GenerateExamplesRequest(BaseModel):
 
     leads: list[LeadIn] = Field(min_length=1, max_length=MAX_LEADS)
     sequence_context: SequenceContextIn | None = Field(default=None, alias="sequenceContext")
-    is_first_batch: bool | None = Field(default=None, alias="isFirstBatch")
+    # Strict: "yes" or 1 is a 400, never a coerced true (every boolean of the API).
+    is_first_batch: StrictBool | None = Field(default=None, alias="isFirstBatch")

@@ -35,7 +35,11 @@ class ExamplesParams(BaseModel):
         given = self.sequence_context
         if given is None:
             return None
-        prior = [node.model_dump(exclude_none=True) for node in given.prior_nodes]
+        prior = (
+            None
+            if given.prior_nodes is None
+            else [node.model_dump(exclude_none=True) for node in given.prior_nodes]
+        )
         return GivenSequence(given.position, given.total_nodes, prior)
 
 

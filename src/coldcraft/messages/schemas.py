@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from coldcraft.runs.schemas import StartRunResponse
 from coldcraft.store.models import CampaignProspectMessage
@@ -53,8 +53,8 @@ class MessageFilter(_Request):
     prospect_id: uuid.UUID | None = None
     review: ReviewState | None = None
     source: Source | None = None
-    edited: bool | None = None
-    flagged: bool | None = None
+    edited: StrictBool | None = None
+    flagged: StrictBool | None = None
     rule: str | None = Field(default=None, max_length=100)  # the verdict names this rule
     missing_field: str | None = Field(default=None, max_length=200)
 
@@ -87,7 +87,7 @@ class RegenerateRequest(_Selection):
 
     action: Literal["regenerate"]
     instruction: str | None = Field(default=None, max_length=NOTE_MAX)
-    include_edited: bool = False
+    include_edited: StrictBool = False
 
 
 class ReviewResult(BaseModel):

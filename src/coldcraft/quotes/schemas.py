@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from coldcraft.messages.schemas import PROSPECT_IDS_MAX, MessageFilter
 
@@ -24,7 +24,7 @@ class QuoteRequest(BaseModel):
         default=None, min_length=1, max_length=PROSPECT_IDS_MAX
     )
     filter: MessageFilter | None = None  # regenerate: the same selection as the action
-    include_edited: bool = False
+    include_edited: StrictBool = False
 
     @model_validator(mode="after")
     def _what_each_action_needs(self) -> QuoteRequest:

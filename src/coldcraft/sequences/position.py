@@ -32,5 +32,17 @@ class Touches:
     def total(self) -> int:
         return max(1, len(self.nodes))
 
+    def held_to(
+        self, position: int | None, total: int | None, *, default_position: int
+    ) -> tuple[int, int]:
+        """A client's claimed (position, total) held to the real sequence: what is missing
+        is the real value (so is a total below 1), a total is kept within 1..the real total
+        and a position within the total (a client of the original product may send
+        4503599627370495 for both)."""
+        claimed_total = self.total if total is None or total < 1 else total
+        held_total = min(max(claimed_total, 1), self.total)
+        claimed = default_position if position is None else position
+        return min(max(claimed, 0), held_total - 1), held_total
+
     def before(self, position: int) -> tuple[SequenceNode, ...]:
         return self.nodes[:position]

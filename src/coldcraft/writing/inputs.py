@@ -42,12 +42,13 @@ class WriterTargetGone(LookupError):
 
 @dataclass(frozen=True)
 class GivenSequence:
-    """A client's explicit sequence context (generate-examples' `sequenceContext`): it
-    replaces the computed position and earlier touches."""
+    """A client's explicit sequence context (generate-examples' `sequenceContext`): what it
+    gives replaces the computed position, total and earlier touches (numbers held to the
+    real sequence, see `Touches.held_to`)."""
 
-    position: int
-    total_nodes: int
-    prior_nodes: list[dict[str, Any]]
+    position: int | None
+    total_nodes: int | None
+    prior_nodes: list[dict[str, Any]] | None
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,10 @@ async def load_writer_context(
     index = touches.position(node_id)
     if index is None:
         raise WriterTargetGone("The AI node is gone")
-    position = given.position if given is not None else index
+    total = touches.total
+    position = index
+    if given is not None:
+        position, total = touches.held_to(given.position, given.total_nodes, default_position=index)
     workspace = await context_service.get_context(session, owner)
     return WriterContext(
         skeleton=skeleton,
@@ -152,7 +156,7 @@ async def load_writer_context(
         workspace_context=workspace,
         judge=judge_context(settings, workspace, sequence_position=position),
         position=position,
-        total_nodes=given.total_nodes if given is not None else touches.total,
+        total_nodes=total,
         earlier=tuple(EarlierTouch.of(node) for node in touches.before(index)),
-        given_prior=given.prior_nodes if given is not None else None,
+        given_prior=given.prior_nodes if given is not None else None,  # None: computed
     )
