@@ -4,6 +4,7 @@ OpenAPI document lists every route with its declared error responses."""
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -126,6 +127,20 @@ async def test_nul_in_text_is_400_on_postgres_not_503(
 async def test_body_over_2_mb_is_413(api: httpx.AsyncClient) -> None:
     body = b'{"context": {"notes": "' + b"x" * (2 * 1024 * 1024) + b'"}}'
     response = await api.put("/api/context", content=body, headers=JSON)
+    assert_envelope(response, 413, "payload_too_large")
+
+
+async def test_a_chunked_body_over_2_mb_is_413_too(api: httpx.AsyncClient) -> None:
+    """No Content-Length to refuse it up front: the streamed bytes are counted."""
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"context": {"notes": "'
+        for _ in range(3):
+            yield b"x" * (1024 * 1024)
+        yield b'"}}'
+
+    response = await api.put("/api/context", content=chunks(), headers=JSON)
+    assert "content-length" not in response.request.headers
     assert_envelope(response, 413, "payload_too_large")
 
 

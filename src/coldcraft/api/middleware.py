@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import json
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(HTTPException):
+    """Raised from `receive` once a streamed (chunked) body passes the limit. An HTTP
+    exception, because FastAPI turns any other error while it reads a body into a 400
+    ("There was an error parsing the body"); this one it lets through, and the app's
+    handler answers it as the 413 envelope."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, detail=f"Request body exceeds {limit} bytes")
 
 
 def _envelope_413(limit: int) -> bytes:
@@ -38,7 +45,7 @@ class BodySizeLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _TooLarge
+                    raise _TooLarge(self.max_bytes)
             return message
 
         async def tracking_send(message: Message) -> None:
