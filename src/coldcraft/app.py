@@ -10,9 +10,9 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from coldcraft.api.errors import install_error_handlers
 from coldcraft.api.idempotency import IdempotencyMiddleware
-from coldcraft.api.middleware import BodySizeLimitMiddleware
+from coldcraft.api.middleware import BodySizeLimitMiddleware, TrailingSlashMiddleware
 from coldcraft.api.observability import RequestIdMiddleware
-from coldcraft.api.openapi import build_openapi
+from coldcraft.api.openapi import build_openapi, install_docs
 from coldcraft.api.ratelimit import RateLimitMiddleware
 from coldcraft.config import Settings, get_settings
 from coldcraft.routes import api_router
@@ -56,13 +56,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # install_docs: Swagger UI served locally, not from a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     install_error_handlers(app)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
+    install_docs(app)
     app.include_router(api_router)
-    # Added last = outermost: CORS, request id, rate limit, size limit, idempotency.
+    # Added last = outermost: CORS, trailing slash, request id, rate limit, size limit,
+    # idempotency.
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.rate_limit_per_minute > 0:
@@ -72,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             burst=settings.rate_limit_burst,
         )
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(TrailingSlashMiddleware)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

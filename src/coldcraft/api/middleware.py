@@ -67,3 +67,19 @@ class BodySizeLimitMiddleware:
         ]
         await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+class TrailingSlashMiddleware:
+    """`/api/campaigns/` is `/api/campaigns`: the API's paths have no trailing slash, and a
+    client that adds one gets the answer, not a bare 307 to follow (a redirect drops the
+    body of a POST in some clients and carries no envelope)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and path.startswith("/api/") and path.endswith("/"):
+            trimmed = path.rstrip("/") or "/"
+            scope = dict(scope, path=trimmed, raw_path=trimmed.encode())
+        await self.app(scope, receive, send)

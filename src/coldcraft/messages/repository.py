@@ -114,7 +114,7 @@ class Breakdown:
 
 
 @dataclass(frozen=True)
-class Chunk:
+class SelectionChunk:
     """WHERE conditions for a chunk of a bulk action (see `MessageRepository.chunks`)."""
 
     where: list[ColumnElement[bool]]
@@ -157,7 +157,7 @@ class MessageRepository(Repository[Message]):
             clauses.append(self._misses_field(found.missing_field))
         return clauses
 
-    async def chunks(self, campaign_id: uuid.UUID, selection: Selection) -> list[Chunk]:
+    async def chunks(self, campaign_id: uuid.UUID, selection: Selection) -> list[SelectionChunk]:
         """The selection cut into the statements a bulk action runs, each in a transaction
         of its own. On SQLite, whose one write lock stops every other writer, the selected
         rows' keys are read once and cut IN_CHUNK at a time; each chunk keeps the filter
@@ -166,11 +166,11 @@ class MessageRepository(Repository[Message]):
         message of it, for every chunk) instead of seeking the keys. On PostgreSQL (row
         locks; readers never wait) the filter is one statement, explicit ids IN_CHUNK."""
         if self._dialect() != "sqlite":
-            return [Chunk(where) for where in self.selected(campaign_id, selection)]
+            return [SelectionChunk(where) for where in self.selected(campaign_id, selection)]
         keys = await self.selected_keys(campaign_id, selection)
         again = self._filter_clauses(selection.filter or MessageFilter())
         return [
-            Chunk([self._key().in_(keys[start : start + IN_CHUNK]), *again])
+            SelectionChunk([self._key().in_(keys[start : start + IN_CHUNK]), *again])
             for start in range(0, len(keys), IN_CHUNK)
         ]
 
@@ -334,7 +334,7 @@ class MessageRepository(Repository[Message]):
     # ---- review -----------------------------------------------------------------------
 
     async def set_review(
-        self, chunk: Chunk, *, state: str, by: str, note: str | None
+        self, chunk: SelectionChunk, *, state: str, by: str, note: str | None
     ) -> tuple[int, int]:
         """Set the review state of the chunk's unsent messages: (matched, changed)."""
         unsent = [*chunk.where, Message.status.in_(UNSENT)]
@@ -416,7 +416,7 @@ class MessageRepository(Repository[Message]):
             found += [(r[0], r[1], bool(r[2])) for r in (await self.session.execute(stmt)).all()]
         return found
 
-    async def edited(self, chunk: Chunk) -> list[Message]:
+    async def edited(self, chunk: SelectionChunk) -> list[Message]:
         """The chunk's unsent messages that carry a hand edit (restorable)."""
         stmt = select(Message).where(
             *chunk.where,

@@ -19,7 +19,7 @@ from coldcraft.config import Settings
 from coldcraft.context.judge import judge_context
 from coldcraft.context.service import context_service
 from coldcraft.errors import InvalidRequest, NotFound, WrongStatus
-from coldcraft.messages.repository import Breakdown, Chunk, MessageRepository, Selection
+from coldcraft.messages.repository import Breakdown, MessageRepository, Selection, SelectionChunk
 from coldcraft.messages.review import UNSENT, judge_edit
 from coldcraft.messages.schemas import (
     MessageEdit,
@@ -105,7 +105,7 @@ class ReviewService:
         return result
 
     async def _act_on(
-        self, repo: MessageRepository, user: User, data: ReviewRequest, chunk: Chunk
+        self, repo: MessageRepository, user: User, data: ReviewRequest, chunk: SelectionChunk
     ) -> tuple[int, int]:
         if data.action == "restore":
             restored = await repo.edited(chunk)
