@@ -14,6 +14,7 @@ from coldcraft.cli.main import app
 from coldcraft.config import Settings, get_settings
 from coldcraft.store.engine import create_engine
 from coldcraft.store.session import create_sessionmaker
+from tests.conftest import POSTGRES_URL, _create_postgres_database, _drop_postgres_database
 
 runner = CliRunner()
 
@@ -69,3 +70,33 @@ def test_keys_create_rejects_a_bad_email(data_dir: Path) -> None:
     result = runner.invoke(app, ["keys", "create", "--email", "not-an-email"])
     assert result.exit_code == 1
     assert "Not a valid email" in result.stderr
+
+
+@pytest.fixture
+def empty_postgres(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A PostgreSQL database nobody ran `coldcraft db upgrade` on."""
+    if POSTGRES_URL is None:
+        pytest.skip("COLDCRAFT_TEST_POSTGRES_URL is not set")
+    url = _create_postgres_database(POSTGRES_URL)
+    monkeypatch.setenv("COLDCRAFT_DATABASE_URL", url)
+    get_settings.cache_clear()
+    yield url
+    get_settings.cache_clear()
+    _drop_postgres_database(url)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "args", [["keys", "create", "--email", "a@example.com"], ["serve", "--port", "1"]]
+)
+def test_an_unmigrated_database_says_run_db_upgrade(empty_postgres: str, args: list[str]) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    assert "has no coldcraft tables" in result.stderr
+    assert "run `coldcraft db upgrade`" in result.stderr
+    assert "Traceback" not in result.output
+
+    upgraded = runner.invoke(app, ["db", "upgrade"])
+    assert upgraded.exit_code == 0, upgraded.output
+    created = runner.invoke(app, ["keys", "create", "--email", "a@example.com"])
+    assert created.exit_code == 0, created.output

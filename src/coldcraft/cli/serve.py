@@ -14,7 +14,10 @@ def serve(
     import uvicorn
 
     from coldcraft.api.observability import configure_logging
+    from coldcraft.cli._async import require_migrated
+    from coldcraft.config import get_settings
 
+    require_migrated(get_settings())  # a clear "run `coldcraft db upgrade`", not a traceback
     configure_logging()
     uvicorn.run(
         "coldcraft.app:create_app",
