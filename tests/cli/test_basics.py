@@ -40,7 +40,12 @@ async def test_missing_key_prints_the_envelope_on_stderr_and_exits_1(
     result = await anonymous_cli("me")
     assert result.exit_code == 1
     assert result.stdout == ""
-    assert json.loads(result.stderr)["error"]["code"] == "unauthorized"
+    error = json.loads(result.stderr)["error"]
+    assert error["code"] == "unauthorized"
+    # A CLI user is told what a CLI user does, not which HTTP header to send.
+    assert "COLDCRAFT_API_KEY" in error["message"]
+    assert "coldcraft keys create" in error["message"]
+    assert "Bearer" not in error["message"]
 
 
 async def test_table_mode_errors_are_a_readable_line(anonymous_cli: Invoke) -> None:

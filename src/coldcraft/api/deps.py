@@ -57,8 +57,8 @@ Queue = Annotated[RunQueue, Depends(get_run_queue)]
 BearerToken = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
 
 
-async def get_current_user(session: DBSession, credentials: BearerToken) -> User:
-    return await _authenticate(session, credentials)
+async def get_current_user(request: Request, session: DBSession, credentials: BearerToken) -> User:
+    return await _authenticate(session, credentials, request)
 
 
 async def get_detached_user(request: Request, credentials: BearerToken) -> User:
@@ -66,13 +66,19 @@ async def get_detached_user(request: Request, credentials: BearerToken) -> User:
     for endpoints whose service opens its own units of work around a model call (the
     synchronous chat turn), so no request transaction stays open across it."""
     async with reading(get_sessionmaker(request)) as session:
-        return await _authenticate(session, credentials)
+        return await _authenticate(session, credentials, request)
 
 
 async def _authenticate(
-    session: AsyncSession, credentials: HTTPAuthorizationCredentials | None
+    session: AsyncSession, credentials: HTTPAuthorizationCredentials | None, request: Request
 ) -> User:
     if credentials is None:
+        sent = request.headers.get("authorization", "").strip()
+        if sent:  # a key without its scheme ("pk_live_...") or another scheme ("Basic ...")
+            raise Unauthorized(
+                "The Authorization header must be 'Bearer <api key>' "
+                f"(got a value starting {sent.split()[0][:8]!r})"
+            )
         raise Unauthorized("Missing API key: send 'Authorization: Bearer <api key>'")
     user = await account_service.authenticate(session, credentials.credentials)
     if user is None:

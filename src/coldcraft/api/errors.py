@@ -83,15 +83,32 @@ def validation_details(exc: RequestValidationError) -> list[dict[str, str]]:
     return details
 
 
+def _not_json(request: Request, exc: RequestValidationError) -> str | None:
+    """What to do when the body was not read as JSON at all (a form, or JSON sent without
+    its Content-Type): FastAPI then reports the whole body as 'not a dictionary'."""
+    whole_body = any(tuple(err.get("loc", ())) == ("body",) for err in exc.errors())
+    content_type = request.headers.get("content-type", "")
+    if not whole_body or "json" in content_type:
+        return None
+    sent = f"'{content_type.split(';')[0]}'" if content_type else "no Content-Type"
+    return (
+        f"The body must be JSON sent with 'Content-Type: application/json' (got {sent}); "
+        "with curl: -H 'Content-Type: application/json' -d '{...}'"
+    )
+
+
 async def _app_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
     return error_response(exc)
 
 
-async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     if any(err.get("type") == "json_invalid" for err in exc.errors()):
         return error_response(InvalidRequest("Malformed JSON body"))
+    not_json = _not_json(request, exc)
+    if not_json is not None:
+        return error_response(InvalidRequest(not_json))
     details = validation_details(exc)
     summary = "; ".join(f"{d['field']}: {d['message']}" for d in details[:3])
     return error_response(InvalidRequest(f"Invalid request: {summary}", details=details))

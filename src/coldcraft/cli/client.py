@@ -117,6 +117,12 @@ def error_from_response(response: httpx.Response) -> ApiError:
         return ApiError(response.status_code, f"http_{response.status_code}", text)
 
 
+NO_KEY_ADVICE = (
+    "No API key: set COLDCRAFT_API_KEY (or pass --api-key); "
+    "create one with `coldcraft keys create --email you@example.com`"
+)
+
+
 class ApiClient:
     """`ApiClient(base_url, api_key)`: JSON in, parsed JSON out, `ApiError` on non-2xx."""
 
@@ -130,6 +136,7 @@ class ApiClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         headers = {"Accept": "application/json", "User-Agent": "coldcraft-cli"}
+        self._has_key = bool(api_key)
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
         # Requests only ever go to base_url (no redirects followed): a plain-http server
@@ -168,7 +175,11 @@ class ApiClient:
         except httpx.TransportError as exc:
             raise ApiConnectionError(self.base_url, _reason(exc)) from exc
         if response.is_error:
-            raise error_from_response(response)
+            error = error_from_response(response)
+            if error.status == 401 and not self._has_key:
+                # The server's advice is about HTTP headers; a CLI user sets a variable.
+                raise ApiError(401, error.code, NO_KEY_ADVICE)
+            raise error
         return response
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
