@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from importlib.metadata import version as package_version
 from pathlib import Path
 
 import pytest
@@ -100,3 +101,9 @@ def test_an_unmigrated_database_says_run_db_upgrade(empty_postgres: str, args: l
     assert upgraded.exit_code == 0, upgraded.output
     created = runner.invoke(app, ["keys", "create", "--email", "a@example.com"])
     assert created.exit_code == 0, created.output
+
+
+def test_version_prints_the_installed_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"coldcraft {package_version('coldcraft')}"

@@ -34,6 +34,15 @@ async def test_api_key_and_url_can_be_given_as_group_options(
     assert ok_json(result) == {"campaigns": []}
 
 
+async def test_api_key_and_url_can_follow_the_sub_command(live_url: str, account: Account) -> None:
+    invoke = make_invoke({"COLDCRAFT_API_URL": "http://127.0.0.1:9", "COLDCRAFT_API_KEY": ""})
+    result = await invoke("campaigns", "list", "--api-url", live_url, "--api-key", account.key)
+    assert ok_json(result) == {"campaigns": []}
+    help_text = (await invoke("campaigns", "list", "--help")).stdout
+    assert "--api-key" in help_text
+    assert "--api-url" in help_text
+
+
 async def test_missing_key_prints_the_envelope_on_stderr_and_exits_1(
     anonymous_cli: Invoke,
 ) -> None:

@@ -174,3 +174,20 @@ async def test_wait_follows_the_stream_and_reads_the_run_once_at_the_end(
     assert json.loads(result.stdout)["run"]["status"] == "completed"
     assert _FakeRuns.polls == 1  # no polling: only the final read
     assert "4/4" in result.stderr
+
+
+async def test_list_shows_the_runs_newest_first(cli: Invoke) -> None:
+    _, _, session_id = await session_with_skeleton(cli, leads=2)
+    runs = []
+    for _ in range(2):
+        args = ("examples", "generate", session_id, "--from-campaign", "2")
+        runs.append(ok_json(await cli(*args)))
+        await cli("runs", "wait", runs[-1]["runId"])
+    first, second = runs
+    listed = ok_json(await cli("runs", "list"))
+    assert [r["id"] for r in listed["runs"]][:2] == [second["runId"], first["runId"]]
+    done = ok_json(await cli("runs", "list", "--status", "completed", "--limit", "1"))
+    assert (len(done["runs"]), done["total"]) == (1, listed["total"])
+    table = await cli("runs", "list", "-F", "table")
+    assert table.exit_code == 0
+    assert "generate-email-examples" in table.stdout

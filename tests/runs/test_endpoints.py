@@ -172,3 +172,26 @@ async def test_the_stream_of_a_finished_run_sends_progress_then_end(
     events = parse_events(response.text)
     assert [name for name, _ in events] == ["progress", "end"]
     assert events[-1][1]["run"]["status"] == "completed"
+
+
+async def test_the_runs_list_shows_only_the_callers_runs_newest_first(
+    client: httpx.AsyncClient,
+    api: httpx.AsyncClient,
+    other_account: Account,
+    finished_run: dict[str, str],
+    chat: dict[str, Any],
+) -> None:
+    listed = await api.get("/api/runs")
+    assert listed.status_code == 200, listed.text
+    page = listed.json()
+    assert (page["total"], page["page"], page["limit"]) == (1, 1, 50)
+    assert [r["id"] for r in page["runs"]] == [finished_run["id"]]
+
+    by_status = await api.get("/api/runs", params={"status": "running"})
+    assert by_status.json()["total"] == 0
+    by_campaign = await api.get("/api/runs", params={"campaign_id": chat["campaign"]["id"]})
+    assert by_campaign.json()["total"] == 1
+    assert (await api.get("/api/runs", params={"status": "sideways"})).status_code == 400
+
+    others = await client.get("/api/runs", headers=bearer(other_account.key))
+    assert others.json() == {"runs": [], "total": 0, "page": 1, "limit": 50}

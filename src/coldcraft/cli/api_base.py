@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import sys
 from collections.abc import Callable
@@ -101,13 +102,52 @@ def handles_errors(fn: Callable[P, R]) -> Callable[P, R]:
 
 
 def command(app: typer.Typer, name: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """`@command(app, "list")`: register a command with the shared error handling."""
+    """`@command(app, "list")`: register a command with the shared error handling, taking
+    --api-url/--api-key after the sub-command too."""
 
     def decorate(fn: Callable[P, R]) -> Callable[P, R]:
-        app.command(name)(handles_errors(fn))
+        app.command(name)(with_connection_options(handles_errors(fn)))
         return fn
 
     return decorate
+
+
+_LATE_URL, _LATE_KEY = "late_api_url", "late_api_key"
+_LATE_OPTIONS = {
+    _LATE_URL: Annotated[
+        str | None, typer.Option("--api-url", help="API base URL (overrides the group's).")
+    ],
+    _LATE_KEY: Annotated[
+        str | None, typer.Option("--api-key", help="API key (overrides the group's).")
+    ],
+}
+
+
+def with_connection_options(fn: Callable[..., R]) -> Callable[..., R]:
+    """`coldcraft campaigns list --api-key K` works like `coldcraft campaigns --api-key K
+    list`: the command gets the two options too (typer reads the signature), and a value
+    given there replaces the group's."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> R:
+        url, key = kwargs.pop(_LATE_URL, None), kwargs.pop(_LATE_KEY, None)
+        # The command's context (typer hands over its vendored click's class, not typer's).
+        ctx = next((a for a in (*args, *kwargs.values()) if hasattr(a, "find_object")), None)
+        if ctx is not None and (url is not None or key is not None):
+            connection = ctx.find_object(Connection) or ctx.ensure_object(Connection)
+            connection.api_url = url or connection.api_url
+            connection.api_key = key or connection.api_key
+        return fn(*args, **kwargs)
+
+    signature = inspect.signature(fn, eval_str=True)  # typer reads the evaluated hints
+    late = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=hint)
+        for name, hint in _LATE_OPTIONS.items()
+    ]
+    params = [p for p in signature.parameters.values() if p.kind != p.VAR_KEYWORD]
+    wrapper.__signature__ = signature.replace(parameters=[*params, *late])  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {**getattr(fn, "__annotations__", {}), **_LATE_OPTIONS}
+    return wrapper
 
 
 # --- input -----------------------------------------------------------------------------

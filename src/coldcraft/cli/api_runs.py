@@ -58,6 +58,24 @@ def get_run(
         emit(api.get(f"/api/runs/{run_id}"), fmt)
 
 
+@command(app, "list")
+def list_runs(
+    ctx: typer.Context,
+    status: Annotated[
+        str | None,
+        typer.Option(help="Only runs in this status: queued|running|completed|failed|cancelled."),
+    ] = None,
+    campaign: Annotated[str | None, typer.Option(help="Only this campaign's runs (id).")] = None,
+    page: Annotated[int, typer.Option(min=1, help="Page number.")] = 1,
+    limit: Annotated[int, typer.Option(min=1, max=200, help="Runs per page.")] = 50,
+    fmt: FormatOpt = Format.json,
+) -> None:
+    """List your runs, newest first (chat turns, examples, generate_ai, regenerate)."""
+    params = {"status": status, "campaign_id": campaign, "page": page, "limit": limit}
+    with client(ctx) as api:
+        emit(api.get("/api/runs", params=params), fmt)
+
+
 @command(app, "cancel")
 def cancel_run(ctx: typer.Context, run_id: RunIdArg, fmt: FormatOpt = Format.json) -> None:
     """Cancel a run; results written so far are kept and the session is released."""

@@ -24,6 +24,7 @@ COLUMNS: dict[str, list[str]] = {
     "messages": ["id", "status", "subject", "body_text", "prospect_id"],
     "generated_examples": ["lead_id", "subject", "body", "quality", "error"],
     "issues": ["rule", "severity", "message"],
+    "runs": ["id", "kind", "status", "progress", "created_at"],
     "details": ["field", "message"],
 }
 

@@ -1,18 +1,39 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 from sse_starlette import EventSourceResponse
 
 from coldcraft.api.deps import AppSettings, CurrentUser, DBSession, Sessions
 from coldcraft.api.responses import errors
 from coldcraft.runs.deps import ReadableRun, RunId
-from coldcraft.runs.schemas import RunOut, RunResponse, TokenResponse
+from coldcraft.runs.schemas import RunOut, RunResponse, RunsPage, RunStatus, TokenResponse
 from coldcraft.runs.service import run_service
 from coldcraft.runs.stream import PING_SECONDS, run_events
 
 router = APIRouter(prefix="/api", tags=["runs"])
 
 READ = errors(400, 401, 404)
+RUNS_PAGE_MAX = 200
+
+
+@router.get("/runs", response_model=RunsPage, responses=READ)
+async def list_runs(
+    user: CurrentUser,
+    session: DBSession,
+    status: RunStatus | None = None,
+    campaign_id: uuid.UUID | None = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    limit: Annotated[int, Query(ge=1, le=RUNS_PAGE_MAX)] = 50,
+) -> RunsPage:
+    """Your runs, newest first: every kind (chat turns, examples, generate_ai, regenerate),
+    filtered by status or campaign, paged."""
+    runs, total = await run_service.list_runs(
+        session, user, status=status, campaign_id=campaign_id, page=page, limit=limit
+    )
+    return RunsPage(runs=[RunOut.from_run(r) for r in runs], total=total, page=page, limit=limit)
 
 
 @router.get("/runs/{run_id}", response_model=RunResponse, responses=READ)

@@ -51,6 +51,25 @@ class RunRepository(Repository[Run]):
             stmt = stmt.where(Run.campaign_id == campaign_id)
         return await self.all(stmt.with_for_update())
 
+    async def page_for_user(
+        self,
+        user_id: uuid.UUID,
+        *,
+        status: str | None,
+        campaign_id: uuid.UUID | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[Sequence[Run], int]:
+        """The user's runs, newest first, and how many match in all."""
+        where = [Run.user_id == user_id]
+        if status is not None:
+            where.append(Run.status == status)
+        if campaign_id is not None:
+            where.append(Run.campaign_id == campaign_id)
+        total = await self.session.scalar(select(func.count()).select_from(Run).where(*where))
+        stmt = select(Run).where(*where).order_by(Run.created_at.desc(), Run.id.desc())
+        return await self.all(stmt.offset(offset).limit(limit)), int(total or 0)
+
     async def list_active_before(self, cutoff: datetime, *, limit: int = 500) -> Sequence[Run]:
         """Queued/running runs created before `cutoff`, oldest first (the sweep's work list)."""
         stmt = (

@@ -73,6 +73,13 @@ class RunResponse(BaseModel):
     run: RunOut
 
 
+class RunsPage(BaseModel):
+    runs: list[RunOut]
+    total: int
+    page: int
+    limit: int
+
+
 class TokenResponse(BaseModel):
     public_access_token: str = Field(alias="publicAccessToken")
 

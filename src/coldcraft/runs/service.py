@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -150,6 +151,21 @@ class RunService:
         """The stored results of a run's finished items, in the order they were written."""
         rows = await RunItemRepository(session).results(run_id)
         return [model.model_validate(result) for _key, _ok, result in rows]
+
+    async def list_runs(
+        self,
+        session: AsyncSession,
+        user: User,
+        *,
+        status: str | None = None,
+        campaign_id: uuid.UUID | None = None,
+        page: int = 1,
+        limit: int = 50,
+    ) -> tuple[Sequence[Run], int]:
+        """The caller's runs, newest first (a page), and how many match in all."""
+        return await RunRepository(session).page_for_user(
+            user.id, status=status, campaign_id=campaign_id, offset=(page - 1) * limit, limit=limit
+        )
 
     async def get_owned(self, session: AsyncSession, user: User, run_id: str) -> Run:
         run = await RunRepository(session).get_owned(user.id, run_id)
