@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from pydantic_ai.exceptions import ModelHTTPError
 from pydantic_ai.messages import ModelMessage, ModelResponse
@@ -73,12 +75,32 @@ async def test_an_email_still_failing_after_the_repair_is_returned_with_passed_f
     assert {"rule", "message"} == set(email.quality()["issues"][0])
 
 
-async def test_the_wrong_number_of_texts_fails_the_check_and_is_repaired() -> None:
-    prompts, fn = scripted(CLEAN[:1], CLEAN)
+async def test_the_output_schema_fixes_the_number_of_texts() -> None:
+    """Any model that follows the schema returns exactly one text per AI block."""
+    schemas: list[dict[str, Any]] = []
+
+    def fn(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        schemas.append(info.output_tools[0].parameters_json_schema)
+        return output_call(info, CLEAN)
+
     email = await write_email(writer_input(good_skeleton(), LEADS[0]), model=resolved(fn))
-    assert email.passed
-    assert email.attempts == 2
-    assert "ai_block_count" in {i["rule"] for i in read_section(prompts[1], "issues")}
+    assert email.passed, email.issues
+    blocks = schemas[0]["properties"]["blocks"]
+    assert (blocks["minItems"], blocks["maxItems"]) == (len(CLEAN), len(CLEAN))
+
+
+async def test_a_reply_with_the_wrong_number_of_texts_is_refused_and_asked_again() -> None:
+    counts: list[int] = []
+
+    def fn(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        counts.append(len(messages))
+        return output_call(info, CLEAN[:1] if len(counts) == 1 else CLEAN)
+
+    email = await write_email(writer_input(good_skeleton(), LEADS[0]), model=resolved(fn))
+    assert email.passed, email.issues
+    assert email.attempts == 1  # the schema caught it; no repair round was needed
+    assert email.usage.requests == 2
+    assert all(text in email.body for text in CLEAN)
 
 
 async def test_a_skeleton_without_ai_blocks_needs_no_model_call() -> None:

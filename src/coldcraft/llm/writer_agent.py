@@ -19,9 +19,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 from pydantic_ai.exceptions import ModelAPIError, UnexpectedModelBehavior
 from pydantic_ai.settings import ModelSettings
 
@@ -85,8 +85,22 @@ class WrittenBlocks(BaseModel):
     blocks: list[str] = Field(description="One text per AI block, in the order given.")
 
 
-# A reply that does not validate is asked again twice: at most 3 requests per `_write`.
-WRITER_OUTPUT = OutputSpec(WrittenBlocks, retries=2)
+@lru_cache(maxsize=64)
+def writer_output(count: int) -> OutputSpec[WrittenBlocks]:
+    """The output contract for an email with `count` AI blocks: the schema itself fixes the
+    number of texts (`minItems` = `maxItems` = count), so any model that follows the schema
+    returns exactly one text per block; a reply with another count fails validation and is
+    asked again (twice: at most 3 requests per `_write`)."""
+    blocks = Annotated[
+        list[str],
+        Field(
+            min_length=count,
+            max_length=count,
+            description=f"Exactly {count} texts, one per AI block, in the order given.",
+        ),
+    ]
+    model = create_model("WrittenBlocks", __base__=WrittenBlocks, blocks=(blocks, ...))
+    return OutputSpec(model, retries=2)
 
 
 @dataclass
@@ -187,12 +201,12 @@ async def write_email(inp: WriterInput, *, model: ResolvedModel) -> WrittenEmail
         subject, body, issues = _check(inp, template, [])
         return WrittenEmail(subject, body, passed(issues), issues, model.name, Usage(), 0)
     prefix = shared_prefix(inp)
-    texts, usage = await _write(model, prefix, lead_prompt(inp, instructions))
+    texts, usage = await _write(model, prefix, lead_prompt(inp, instructions), len(instructions))
     subject, body, issues = _check(inp, template, texts)
     attempts = 1
     if not passed(issues):
         prompt = repair_prompt(inp, instructions, texts, issues)
-        texts, more = await _write(model, prefix, prompt)
+        texts, more = await _write(model, prefix, prompt, len(instructions))
         usage.add(more)
         subject, body, issues = _check(inp, template, texts)
         attempts = 2
@@ -213,10 +227,16 @@ def _compiled(template: str) -> CompiledTemplate:
     return compile_template(template)
 
 
-async def _write(model: ResolvedModel, prefix: str, prompt: str) -> tuple[list[str], Usage]:
+async def _write(
+    model: ResolvedModel, prefix: str, prompt: str, count: int
+) -> tuple[list[str], Usage]:
     try:
         output, usage = await request_output(
-            model.model, WRITER_OUTPUT, instructions=prefix, prompt=prompt, settings=WRITER_SETTINGS
+            model.model,
+            writer_output(count),
+            instructions=prefix,
+            prompt=prompt,
+            settings=WRITER_SETTINGS,
         )
     except (ModelAPIError, UnexpectedModelBehavior) as exc:
         raise to_llm_error(exc) from exc
