@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from coldcraft.llm.offline.writer import GENERIC_TOPIC, clean_value
+from coldcraft.llm.offline.writer import GENERIC_TOPIC, clean_value, write_blocks
 
 GENERIC_AUDIENCE = "teams like yours"
 GREETINGS = {"neutral": "Hi", "casual": "Hey", "formal": "Hello"}
@@ -42,6 +42,12 @@ class Recipe:
     ps: bool = False
     mention: str | None = None
     prior_subject: str | None = None
+    # What the salesperson said in so many words wins over what the recipe would compose.
+    subject_text: str | None = None
+    cta_text: str | None = None
+    signoff_text: str | None = None
+    pain: str | None = None
+    dropped: tuple[str, ...] = ()  # sections removed on request ("Problem", ...)
 
 
 @dataclass(frozen=True)
@@ -97,7 +103,8 @@ def audience_from(message: str) -> str | None:
     for pattern in _AUDIENCE_PATTERNS:
         for match in re.finditer(pattern, message, flags=re.I):
             found = phrase(match.group(1))
-            if found and not re.search(r"\b(?:email|message|touch|follow|step)\b", found, re.I):
+            not_people = r"\b(?:email|message|touch|follow|step|call|meeting|demo|chat|minute)"
+            if found and not re.search(not_people, found, re.I):
                 return found
     return None
 
@@ -138,15 +145,137 @@ def detect_edits(message: str) -> dict[str, Any]:
     for name, pattern, value in _EDITS:
         if re.search(pattern, text) and not (name == "tone" and "tone" in edits):
             edits[name] = value
-    if re.search(r"\b(?:cta|call to action|ask|closing line|close)\b", text):
-        if "question" in text:
-            edits["question_cta"] = True
-        elif re.search(r"\b(?:statement|not a question|no question)\b", text):
+    for name, find in _WORDED_EDITS:
+        found = find(message)
+        if found is not None:
+            edits[name] = found
+    if "cta_text" not in edits and re.search(
+        r"\b(?:cta|call to action|ask|closing line|close)\b", text
+    ):
+        if re.search(r"\b(?:statement|not a question|no question)\b", text):
             edits["question_cta"] = False
-    mention = re.search(r"\bmention(?:s|ing)?\s+(.+?)(?=[.;!?\n]|$)", message, flags=re.I)
-    if mention and (found := phrase(mention.group(1))):
-        edits["mention"] = found
+        elif "question" in text:
+            edits["question_cta"] = True
+    if "remove" not in edits:
+        mention = _MENTION.search(message)
+        if mention and (found := claim(mention.group(1))):
+            edits["mention"] = found
+    if "short" in edits and "remove" in edits:
+        del edits["short"]  # "cut the line about X" is a removal, not "make it shorter"
     return edits
+
+
+def is_question(message: str) -> bool:
+    """A question about the framework, not an instruction: answer it, change nothing."""
+    text = message.strip().lower()
+    return text.endswith("?") and bool(_QUESTION.match(text)) and not detect_edits(message)
+
+
+_QUESTION = re.compile(
+    r"^(?:what|why|how|which|who|when|where|is|are|does|do|did|should|would|will|"
+    r"could|can you explain|can you tell)\b"
+)
+_MENTION = re.compile(
+    r"\b(?:mention(?:s|ing)?|add (?:a )?(?:line|point|sentence|note) (?:about|that)|"
+    r"say that|include (?:that|a line about))\s+(.+?)(?=[;!?\n]|\.(?:\s|$)|$)",
+    re.I,
+)
+
+
+def _quoted_or_rest(text: str) -> str:
+    quoted = re.search(r"[\"'\u201c\u2018](.+?)[\"'\u201d\u2019]", text)
+    found = quoted.group(1) if quoted else text
+    return found.strip().rstrip(".").strip()
+
+
+def claim(text: str) -> str | None:
+    """A point to mention, kept whole: its numbers and names are the salesperson's own words
+    (`phrase` would cut it at eight words: "cut their close from 10." instead of "... to 4")."""
+    cleaned = re.sub(r"^(?:that|how)\s+", "", " ".join(text.split()), flags=re.I)
+    cleaned = re.sub(r"[<>{}\[\]%&|\\\u2014]", " ", cleaned)
+    cleaned = " ".join(cleaned.split()[:30]).strip(" ,;:-")
+    return cleaned if re.search(r"[A-Za-z]{2}", cleaned) else None
+
+
+_SUBJECT_EDITS = (
+    r"\b(?:change|set|make|rename|update|switch)\s+(?:the\s+)?subject(?:\s+line)?\s+"
+    r"(?:to|as|into)\s*:?\s*(.+)$",
+    r"^\s*(?:new\s+)?subject(?:\s+line)?\s*:\s*(.+)$",
+    r"\buse\s+(?:the\s+|this\s+)?subject(?:\s+line)?\s*:?\s*([\"'\u201c\u2018].+)$",
+)
+
+
+def _subject_edit(message: str) -> str | None:
+    """ "Change the subject line to: X", "subject: X", "use the subject 'X'" (a subject
+    merely named, as in "keep the subject", is no edit)."""
+    for pattern in _SUBJECT_EDITS:
+        match = re.search(pattern, message, re.I | re.S)
+        if match:
+            found = re.sub(r"[<>{}\[\]%&|\\\u2014]", " ", _quoted_or_rest(match.group(1)))
+            cleaned = " ".join(found.split())
+            return cleaned[:80] if re.search(r"[A-Za-z]{2}", cleaned) else None
+    return None
+
+
+def _cta_edit(message: str) -> str | None:
+    ask = re.search(
+        r"\bask (?:them |the lead |for |about )+(.+?)(?:\s+instead\b.*)?(?=[.!\n]|$)",
+        message,
+        re.I,
+    )
+    if ask:
+        wanted = claim(ask.group(1))
+        return as_cta(wanted) if wanted else None
+    change = re.search(
+        r"\b(?:cta|call to action|closing line)\b[^.]*?\b(?:to|with|:)\s+(.+)$", message, re.I
+    )
+    if change is None:
+        return None
+    target = _quoted_or_rest(change.group(1))
+    if re.fullmatch(r"(?:a |an )?(?:question|statement)", target.strip().lower()):
+        return None
+    cleaned = claim(target)
+    return None if cleaned is None else as_cta(cleaned)
+
+
+def as_cta(text: str) -> str:
+    """A call to action from the salesperson's words: a sentence as written, a thing to ask
+    for ("a 15-minute call") as a question."""
+    if text[-1] in "?.":
+        return text[0].upper() + text[1:]
+    if re.match(r"(?:a|an|the|\d)\b", text, re.I):
+        return f"Would you be open to {text}?"
+    return text[0].upper() + text[1:] + "."
+
+
+def _signoff_edit(message: str) -> str | None:
+    match = re.search(r"\bsign(?:[- ]?off)?\b(?:\s+(?:with|as|to|:))+\s*(.+)$", message, re.I)
+    if match is None:
+        return None
+    found = re.sub(r"[<>{}\[\]%&|\\]", " ", _quoted_or_rest(match.group(1))).strip(" ,")
+    words = found.split()
+    if not words or len(words) > 5:
+        return None
+    return " ".join(words) + ","
+
+
+def _remove_edit(message: str) -> str | None:
+    match = re.search(
+        r"\b(?:remove|drop|delete|cut|take out|lose|get rid of)\s+(?:the\s+)?"
+        r"(?:sentence|line|part|bit|paragraph|point|mention|claim)\s+"
+        r"(?:about|on|that says|saying|mentioning|regarding)\s+(.+?)(?=[.!?\n]|$)",
+        message,
+        re.I,
+    )
+    return " ".join(match.group(1).split()) if match else None
+
+
+_WORDED_EDITS = (
+    ("subject_text", _subject_edit),
+    ("cta_text", _cta_edit),
+    ("signoff_text", _signoff_edit),
+    ("remove", _remove_edit),
+)
 
 
 def describe_edits(edits: dict[str, Any]) -> list[str]:
@@ -158,12 +287,51 @@ def describe_edits(edits: dict[str, Any]) -> list[str]:
         else "made the call to action a statement",
         "ps": "added a P.S." if edits.get("ps") else "removed the P.S.",
         "mention": f"added a mention of {edits.get('mention')}",
+        "subject_text": f'set the subject to "{edits.get("subject_text")}"',
+        "cta_text": f'set the call to action to "{edits.get("cta_text")}"',
+        "signoff_text": f'set the sign-off to "{edits.get("signoff_text")}"',
+        "remove": f"removed the part about {edits.get('remove')}",
     }
     return [said[name] for name in edits if name in said]
 
 
 def apply_edits(recipe: Recipe, edits: dict[str, Any]) -> Recipe:
-    return replace(recipe, **edits)
+    changed = replace(recipe, **{k: v for k, v in edits.items() if k != "remove"})
+    return _without(changed, edits["remove"]) if "remove" in edits else changed
+
+
+def _without(recipe: Recipe, what: str) -> Recipe:
+    """The recipe without the part `what` describes: the mention, the P.S. or the section
+    whose text shares most words with it (the example's sentences included, since that is
+    what the salesperson read); unchanged when nothing matches or one section is left."""
+    words = _content_words(what)
+    if recipe.mention and words & _content_words(recipe.mention):
+        return replace(recipe, mention=None)
+    if recipe.ps and words & {"video", "p.s", "postscript"}:
+        return replace(recipe, ps=False)
+    main = [s for s in sections(recipe) if s.name != "P.S."]
+    scored = [(len(words & _content_words(_section_text(recipe, s))), s.name) for s in main]
+    score, best = max(scored, default=(0, ""))
+    if score == 0 or len(main) <= 1:
+        return recipe
+    return replace(recipe, dropped=(*recipe.dropped, best))
+
+
+def _section_text(recipe: Recipe, section: Section) -> str:
+    block = next(b for b in blocks(recipe) if b["name"] == section.name)
+    sample = write_blocks({"blocks": [block]}, {}, [section.instruction])
+    return " ".join([section.name, section.instruction, section.what, *sample])
+
+
+_STOPWORDS = frozenset(
+    "about that this with from their there they them your have will would could should "
+    "into than then when what which while where more most some sentence line part".split()
+)
+
+
+def _content_words(text: str) -> set[str]:
+    words = re.findall(r"[a-z][a-z.]+", text.lower())
+    return {w.rstrip("s.") for w in words if len(w) > 3 and w not in _STOPWORDS}
 
 
 # --- composing -----------------------------------------------------------------------------
@@ -171,6 +339,8 @@ def apply_edits(recipe: Recipe, edits: dict[str, Any]) -> Recipe:
 
 def sections(recipe: Recipe) -> list[Section]:
     found = _follow_up_sections(recipe) if recipe.follow_up else _first_touch_sections(recipe)
+    kept = [s for s in found if s.name not in recipe.dropped]
+    found = kept or found[:1]  # an email keeps at least one written part
     if recipe.mention:
         last = found[-1]
         found[-1] = replace(last, instruction=f"{last.instruction} Mention {recipe.mention}.")
@@ -201,11 +371,11 @@ def _first_touch_sections(recipe: Recipe) -> list[Section]:
         ("position", "company"),
         "A general line about why the topic matters to people in their role",
     )
+    pain = recipe.pain or f"what {topic} costs when it is done by hand"
     problem = Section(
         "Problem",
-        f"{size} on what {topic} costs {recipe.audience} like %company|their team% "
-        "when it is done by hand.",
-        f"Name one concrete problem. Audience: {recipe.audience}",
+        f"{size} on {pain}, for {recipe.audience} like %company|their team%.",
+        f"Name one concrete problem: {pain}. Audience: {recipe.audience}",
         ("company",),
         "Describe the problem for the audience in general",
     )
@@ -265,6 +435,8 @@ def blocks(recipe: Recipe) -> list[dict[str, Any]]:
 
 
 def cta(recipe: Recipe) -> str:
+    if recipe.cta_text:
+        return recipe.cta_text
     if recipe.follow_up:
         return FOLLOW_UP_CTAS[recipe.question_cta]
     return CTAS[(recipe.tone, recipe.question_cta)]
@@ -274,12 +446,14 @@ def body(recipe: Recipe) -> str:
     parts = [f"{GREETINGS[recipe.tone]} %first_name|there%,"]
     main = [s for s in sections(recipe) if s.name != "P.S."]
     parts += [f"&&{s.instruction}&&" for s in main]
-    parts += [cta(recipe), f"{SIGNOFFS[recipe.tone]}\n%sender_first%"]
+    parts += [cta(recipe), f"{recipe.signoff_text or SIGNOFFS[recipe.tone]}\n%sender_first%"]
     parts += [f"P.S. &&{s.instruction}&&" for s in sections(recipe) if s.name == "P.S."]
     return "\n\n".join(parts)
 
 
 def subject(recipe: Recipe, *, limit: int = 45) -> str:
+    if recipe.subject_text:
+        return recipe.subject_text
     topic = recipe.topic[:1].upper() + recipe.topic[1:]
     if recipe.follow_up:
         options = [f"Re: {recipe.prior_subject}" if recipe.prior_subject else ""]
@@ -316,7 +490,8 @@ def recover(skeleton: dict[str, Any] | None) -> Recipe | None:
     mention = re.search(r"Mention ([^.]+)\.&&", text)
     follow_up = "Follow-up" in {b.get("name") for b in skeleton.get("blocks") or []}
     subject_text = str(skeleton.get("subject", ""))
-    return Recipe(
+    pain = re.search(r"problem: ([^.]+)\. Audience", strategies)
+    base = Recipe(
         topic=topic.group(1).strip(),
         audience=audience.group(1).strip() if audience else GENERIC_AUDIENCE,
         follow_up=follow_up,
@@ -326,7 +501,36 @@ def recover(skeleton: dict[str, Any] | None) -> Recipe | None:
         ps="P.S." in text,
         mention=mention.group(1).strip() if mention else None,
         prior_subject=subject_text[4:] if subject_text.startswith("Re: ") else None,
+        pain=pain.group(1).strip() if pain and not pain.group(1).startswith("what ") else None,
     )
+    names = {str(b.get("name")) for b in skeleton.get("blocks") or []}
+    expected = [s.name for s in sections(base) if s.name != "P.S."]
+    return replace(
+        base,
+        subject_text=None if subject_text == subject(base) else subject_text or None,
+        cta_text=_own(_cta_paragraph(text), {*CTAS.values(), *FOLLOW_UP_CTAS.values()}),
+        signoff_text=_own(_signoff(text), set(SIGNOFFS.values())),
+        dropped=tuple(name for name in expected if name not in names),
+    )
+
+
+def _own(found: str | None, composed: set[str]) -> str | None:
+    """A text the salesperson set (None when it is one the recipe composes)."""
+    return None if found is None or found in composed else found
+
+
+def _cta_paragraph(text: str) -> str | None:
+    paragraphs = [p.strip() for p in text.split("\n\n")]
+    plain = [p for p in paragraphs[1:] if "&&" not in p and "%sender_first%" not in p]
+    return plain[-1] if plain else None
+
+
+def _signoff(text: str) -> str | None:
+    for paragraph in text.split("\n\n"):
+        if "%sender_first%" in paragraph:
+            line = paragraph.split("\n")[0].strip()
+            return line if line and "%" not in line else None
+    return None
 
 
 def _cta_is_question(text: str) -> bool:

@@ -16,7 +16,9 @@ from typing import Any
 from coldcraft.llm.offline.draft import (
     Recipe,
     apply_edits,
+    as_cta,
     audience_from,
+    claim,
     compose,
     describe_edits,
     detect_edits,
@@ -52,8 +54,37 @@ def plan(
     return recipe, said + (f" ({', '.join(extra)})." if extra else ".")
 
 
+def answer(skeleton: dict[str, Any] | None) -> str:
+    """A reply to a question about the framework: what it is, without changing it. (The
+    offline model is rule-based: it describes; a real model would discuss.)"""
+    if not skeleton:
+        return (
+            "There is no framework yet. Describe who you write to and what you offer, "
+            "and I will draft one."
+        )
+    recipe = recover(skeleton)
+    names = [str(b.get("name")) for b in skeleton.get("blocks") or []]
+    parts = ", ".join(names) if names else "no AI blocks"
+    about = (
+        f" It is a {'follow-up' if recipe.follow_up else 'first-touch'} email for "
+        f"{recipe.audience} about {recipe.topic}."
+        if recipe
+        else ""
+    )
+    return (
+        f'I left the framework as it is.{about} Subject: "{skeleton.get("subject", "")}"; '
+        f"written parts: {parts}. Tell me what to change, for example the subject, the call "
+        "to action, the tone or the length."
+    )
+
+
 def _is_new_brief(message: str) -> bool:
-    return bool(_NEW_BRIEF.search(message)) or topic_from(message) is not None
+    """A new brief rather than an edit: "write/draft/new ...", or a topic given outside any
+    recognised edit ("remove the line about X" names a part, not a new topic)."""
+    if _NEW_BRIEF.search(message):
+        return True
+    worded = {"remove", "mention", "subject_text", "cta_text", "signoff_text"}
+    return topic_from(message) is not None and not (worded & set(detect_edits(message)))
 
 
 def brief_recipe(message: str, context: dict[str, Any], current: Recipe | None) -> Recipe:
@@ -74,12 +105,37 @@ def brief_recipe(message: str, context: dict[str, Any], current: Recipe | None) 
         or (current.audience if current else None)
         or workspace_audience(workspace)
     )
+    labelled = _labelled(message)
     return Recipe(
         topic=topic,
         audience=audience or Recipe().audience,
         follow_up=follow_up,
         prior_subject=_prior_subject(sequence) if follow_up else None,
+        pain=labelled.get("pain"),
+        mention=labelled.get("proof"),
+        cta_text=labelled.get("cta"),
     )
+
+
+_LABEL = re.compile(
+    r"\b(pain|problem|proof|cta|call to action)\s*[:=]\s*(.+?)"
+    r"(?=[;\n]|\b(?:pain|problem|proof|cta|call to action)\s*[:=]|$)",
+    re.I,
+)
+
+
+def _labelled(message: str) -> dict[str, str]:
+    """A brief's labelled parts ("pain: ...; proof: ...; CTA: ..."), kept in its own words."""
+    found: dict[str, str] = {}
+    for label, text in _LABEL.findall(message):
+        key = {"problem": "pain", "call to action": "cta"}.get(label.lower(), label.lower())
+        value = claim(text.strip().rstrip("."))
+        if value is None:
+            continue
+        if key == "cta":
+            value = as_cta(value)
+        found[key] = value
+    return found
 
 
 def _prior_subject(sequence: dict[str, Any]) -> str | None:

@@ -28,7 +28,8 @@ from pydantic_ai.messages import (
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from coldcraft.llm.context import read_section
-from coldcraft.llm.offline.framework import next_submission, plan, skeleton_args
+from coldcraft.llm.offline.draft import is_question
+from coldcraft.llm.offline.framework import answer, next_submission, plan, skeleton_args
 from coldcraft.llm.offline.writer import clean_value, write_blocks
 
 OFFLINE_NAME = "offline"
@@ -128,7 +129,10 @@ def framework_step(messages: list[ModelMessage], info: AgentInfo, *, search: boo
     start = _user_index(messages)
     turn = messages[start:]
     message = user_text(messages[start])
-    recipe, said = plan(message, context, last_accepted(messages[:start]))
+    previous = last_accepted(messages[:start])
+    if is_question(message):  # answered; the skeleton (and its examples) stay as they are
+        return _text(answer(context.get("current_skeleton") or previous))
+    recipe, said = plan(message, context, previous)
     submissions = _returns(turn, UPDATE_TOOL)
     if not submissions:
         if search and _wants_search(message) and not _returns(turn, SEARCH_TOOL):

@@ -83,7 +83,7 @@ def block_spec(instruction: str, block: dict[str, Any] | None) -> BlockSpec:
         topic=(topic_match.group(1).strip() if topic_match else GENERIC_TOPIC),
         tone=tone,
         short="short" in style,
-        mention=clean_value(mention.group(1), limit=80) if mention else None,
+        mention=clean_value(mention.group(1), limit=240) if mention else None,
     )
 
 
@@ -112,8 +112,8 @@ def write_block(spec: BlockSpec, facts: Facts, *, safe: bool = False) -> str:
     sentences = _SENTENCES[spec.kind](spec, facts)
     if spec.short:
         sentences = sentences[:1]
-    if spec.mention:
-        sentences.append(f"It also covers {spec.mention}.")
+    if spec.mention:  # the salesperson's own point, in their words
+        sentences.append(f"One more thing: {spec.mention}.")
     return _tone(" ".join(sentences), spec.tone)
 
 
@@ -128,7 +128,7 @@ def _opener(spec: BlockSpec, f: Facts) -> list[str]:
         lead = "I thought"
     return [
         f"{lead} a short note about {spec.topic} might be useful.",
-        "Most teams I talk to want the same result with fewer manual steps.",
+        "I will keep it brief.",
     ]
 
 
@@ -137,7 +137,7 @@ def _pain(spec: BlockSpec, f: Facts) -> list[str]:
     return [
         f"For {team}, the work around {spec.topic} often takes more hours each week "
         "than it should.",
-        "Small delays there add up over a quarter.",
+        "Small delays there tend to add up.",
     ]
 
 
@@ -146,13 +146,17 @@ def _proof(spec: BlockSpec, f: Facts) -> list[str]:
     verb = "helps" if f.sender_company else "help"
     return [
         f"{who} {verb} teams like yours with {spec.topic}, so they spend less time on busy work.",
-        "Most see a clear difference within the first month.",
+        "The aim is simple: less time on manual steps.",
     ]
 
 
 def _followup(spec: BlockSpec, f: Facts) -> list[str]:
+    # A follow-up keeps the lead's details and acknowledges the earlier email.
+    where = f" for {f.company}" if f.company else ""
+    role = f" as {f.position}" if f.position else ""
     return [
-        f"I wrote to you recently about {spec.topic} and wanted to add one more thought.",
+        f"I wrote to you recently about {spec.topic}{where} and wanted to add one more "
+        f"thought that may matter to you{role}.",
     ]
 
 
