@@ -19,6 +19,7 @@ from coldcraft.routes import api_router
 from coldcraft.store.engine import create_engine
 from coldcraft.store.migrate import upgrade_async
 from coldcraft.store.session import create_sessionmaker
+from coldcraft.studio.pages import install as install_studio
 from coldcraft.worker.engine import RunEngine
 
 DESCRIPTION = (
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     app.include_router(api_router)
+    install_studio(app)  # the web app at `/` (studio/)
     # Added last = outermost: CORS, request id, rate limit, size limit, idempotency.
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
