@@ -31,7 +31,9 @@ async def test_steps_and_live_check(studio: httpx.AsyncClient) -> None:
     assert (await studio.get(step_url)).status_code == 200
     headers = {"X-CSRF-Token": csrf, "Accept": "application/json"}
     syntax = await studio.post(
-        step_url + "/check", json={"subject": "Hi", "body": "Hi\n\nthere && friend"}, headers=headers
+        step_url + "/check",
+        json={"subject": "Hi", "body": "Hi\n\nthere && friend"},
+        headers=headers,
     )
     assert syntax.status_code == 200
     issues = syntax.json()["issues"]
