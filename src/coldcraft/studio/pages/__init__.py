@@ -6,9 +6,17 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from coldcraft.studio.deps import HERE
-from coldcraft.studio.pages import account, campaign, campaigns
+from coldcraft.studio.pages import account, campaign, campaigns, chat, launch, review, runs
 
-ROUTERS = (account.router, campaigns.router, campaign.router)
+ROUTERS = (
+    account.router,
+    campaigns.router,
+    campaign.router,
+    chat.router,
+    review.router,
+    launch.router,
+    runs.router,
+)
 
 
 def install(app: FastAPI) -> None:
