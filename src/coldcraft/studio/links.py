@@ -16,6 +16,7 @@ from datetime import timedelta
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coldcraft.accounts.service import account_service
 from coldcraft.store.base import utcnow
 from coldcraft.store.models import StudioLink, User
 
@@ -53,3 +54,9 @@ async def redeem_link(session: AsyncSession, token: str) -> uuid.UUID | None:
 
 def link_url(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}{LOGIN_PATH}?token={token}"
+
+
+async def local_link(session: AsyncSession, base_url: str, *, email: str) -> str:
+    """A one-time link for the machine's local user (`email`, created if new)."""
+    user = await account_service.get_or_create_user(session, email=email)
+    return link_url(base_url, await issue_link(session, user))
