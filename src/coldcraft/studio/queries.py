@@ -78,8 +78,10 @@ async def queue_page(
     else:
         flagged = found.model_copy(update={"flagged": True})
         clean = found.model_copy(update={"flagged": False})
-        first = await repo.count(campaign.id, flagged)
-        total = first + await repo.count(campaign.id, clean)
+        # One grouped scan counts both parts (two counts cost a scan each).
+        parts = await repo.breakdown(repo.matching(campaign.id, found))
+        first = sum(p.count for p in parts if p.flagged)
+        total = sum(p.count for p in parts)
         items = []
         if offset < first:
             items = await repo.page(campaign.id, flagged, offset=offset, limit=limit)
