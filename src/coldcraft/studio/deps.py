@@ -115,6 +115,15 @@ def redirect(url: str, *, flash: str | None = None) -> RedirectResponse:
     return response
 
 
+def quote_page(
+    request: Request, quote: Any, *, what: str, fields: dict[str, Any], back: str
+) -> HTMLResponse:
+    """The quote before an action that spends: confirming re-posts `fields` to this URL
+    with `confirmed=true`."""
+    context = {"quote": quote, "what": what, "action": request.url.path, "fields": fields}
+    return render(request, "quote.html", context | {"back": back})
+
+
 def csrf_field(token: str) -> Markup:
     return Markup('<input type="hidden" name="{}" value="{}">').format(auth.CSRF_FIELD, token)
 

@@ -5,6 +5,7 @@ repositories (read only, after the same ownership check the services make).
 - `queue_page`: the review queue, flagged first, paged by offset (the API pages in prospect
   order only).
 - `get_message`: one message of the user's campaign (the API has no single-message read).
+- `judge_at`: the account's judge at a step's place in the sequence (the live checks).
 
 Everything that changes data goes through the services (`review_service`, `launch_service`,
 ...): a page is never a second implementation of a rule.
@@ -14,14 +15,19 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldcraft.campaigns.access import get_owned
+from coldcraft.config import Settings
 from coldcraft.errors import NotFound
+from coldcraft.lint.service import lint_service
 from coldcraft.messages.repository import MessageRepository
 from coldcraft.messages.schemas import MessageFilter
 from coldcraft.prospects.service import prospect_service
+from coldcraft.sequences.position import Touches
+from coldcraft.skeletons.judge import JudgeContext
 from coldcraft.store.models import Campaign, CampaignProspectMessage, Prospect, User
 
 DRAFTS = MessageFilter(status="draft")
@@ -104,3 +110,11 @@ async def get_message(
     if message is None:
         raise NotFound("Message not found")
     return campaign, message
+
+
+async def judge_at(
+    session: AsyncSession, user: User, settings: Settings, nodes: list[Any], node_id: uuid.UUID
+) -> JudgeContext:
+    """The judge as this account sees it, at this step's place among `nodes`."""
+    position = Touches.of(nodes).position(node_id) or 0
+    return await lint_service.judge_context(session, user, settings, sequence_position=position)

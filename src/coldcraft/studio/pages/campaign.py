@@ -17,15 +17,14 @@ from coldcraft.campaigns.schemas import CampaignUpdate
 from coldcraft.campaigns.service import campaign_service
 from coldcraft.chat.service import chat_service
 from coldcraft.errors import InvalidRequest
-from coldcraft.lint.service import lint_service
 from coldcraft.messages.service import message_service
 from coldcraft.prospects import csv_import
 from coldcraft.prospects.service import prospect_service
 from coldcraft.senders.schemas import SenderCreate
 from coldcraft.senders.service import sender_service
-from coldcraft.sequences.position import Touches
 from coldcraft.sequences.schemas import NodeCreate, NodeDelete, NodeMove, NodeUpdate
 from coldcraft.sequences.service import CHANNEL_TYPES, find_node, sequence_service
+from coldcraft.studio import queries
 from coldcraft.studio.checks import check_template
 from coldcraft.studio.deps import ActingUser, StudioRoute, StudioUser, parse, redirect, render
 
@@ -170,9 +169,7 @@ async def check_step(
     wanted = {k: str(v)[:20_000] for k, v in texts.items() if k in ("subject", "body")}
     if node.type != "email":
         wanted.pop("subject", None)
-    judge = await lint_service.judge_context(
-        session, user, settings, sequence_position=Touches.of(nodes).position(node.id) or 0
-    )
+    judge = await queries.judge_at(session, user, settings, nodes, node.id)
     keys = await prospect_service.custom_field_keys(session, campaign.id)
     return check_template(wanted, custom_keys=keys, judge=judge)
 

@@ -32,7 +32,15 @@ from coldcraft.skeletons.rules.catalog import RULES
 from coldcraft.skeletons.schema import Skeleton
 from coldcraft.skeletons.template import render as render_template
 from coldcraft.store.models import AIChatSession, Campaign, User
-from coldcraft.studio.deps import ActingUser, StudioRoute, StudioUser, parse, redirect, render
+from coldcraft.studio.deps import (
+    ActingUser,
+    StudioRoute,
+    StudioUser,
+    parse,
+    quote_page,
+    redirect,
+    render,
+)
 
 router = APIRouter(route_class=StudioRoute, include_in_schema=False)
 SAMPLE_LEADS = 20  # prospects offered as sample leads
@@ -191,15 +199,13 @@ async def generate_examples(
             action="generate_examples", campaign_id=campaign.id, count=len(prospects)
         )
         quote = await quote_service.preview(session, user, request_, settings=settings)
-        context = {
-            "campaign": campaign,
-            "quote": quote,
-            "what": f"Write {len(prospects)} example email(s)",
-            "action": str(request.url.path),
-            "fields": {"lead_ids": [str(p.id) for p in prospects]},
-            "back": _url(campaign_id, node_id, "/chat"),
-        }
-        return render(request, "quote.html", context)
+        return quote_page(
+            request,
+            quote,
+            what=f"Write {len(prospects)} example email(s)",
+            fields={"lead_ids": [str(p.id) for p in prospects]},
+            back=_url(campaign_id, node_id, "/chat"),
+        )
     leads = [_lead_in(p) for p in prospects]
     data = parse(GenerateExamplesRequest, leads=leads)
     await examples_service.generate(
@@ -233,15 +239,8 @@ async def confirm_generate(
         QuoteRequest(action="generate_ai", campaign_id=campaign.id, node_id=node.id),
         settings=settings,
     )
-    context = {
-        "campaign": campaign,
-        "quote": quote,
-        "what": f"Write the AI drafts of step {node.position + 1} for every prospect",
-        "action": str(request.url.path),
-        "fields": {},
-        "back": f"/campaigns/{campaign.id}",
-    }
-    return render(request, "quote.html", context)
+    what = f"Write the AI drafts of step {node.position + 1} for every prospect"
+    return quote_page(request, quote, what=what, fields={}, back=f"/campaigns/{campaign.id}")
 
 
 @router.post(PATH + "/generate")

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldcraft.api.deps import DBSession, Sessions
 from coldcraft.campaigns.access import get_owned
@@ -15,6 +16,7 @@ from coldcraft.campaigns.launch import launch_service
 from coldcraft.campaigns.service import campaign_service
 from coldcraft.errors import InvalidRequest
 from coldcraft.messages.service import message_service
+from coldcraft.store.models import User
 from coldcraft.studio.deps import ActingUser, StudioRoute, StudioUser, redirect, render
 
 router = APIRouter(route_class=StudioRoute, include_in_schema=False)
@@ -35,14 +37,21 @@ async def launch(
 ) -> Response:
     """Launch through the gate; refused, the page lists its problems."""
     try:
-        campaign = await launch_service.launch(session, user, campaign_id)
+        await launch_service.launch(session, user, campaign_id)
     except InvalidRequest as exc:
-        if not exc.details:
-            raise
-        campaign = await get_owned(session, user, campaign_id)
-        context = {"campaign": campaign, "problems": exc.details, "tab": "launch"}
-        return render(request, "launch.html", context, status=400)
-    return redirect(f"/campaigns/{campaign.id}/launch", flash="Launched: the campaign is active.")
+        return await _refused(request, session, user, campaign_id, exc)
+    return redirect(f"/campaigns/{campaign_id}/launch", flash="Launched: the campaign is active.")
+
+
+async def _refused(
+    request: Request, session: AsyncSession, user: User, campaign_id: uuid.UUID, exc: InvalidRequest
+) -> Response:
+    """The launch page listing the gate's problems (other refusals: the error page)."""
+    if not exc.details:
+        raise exc
+    campaign = await get_owned(session, user, campaign_id)
+    context = {"campaign": campaign, "problems": exc.details, "tab": "launch"}
+    return render(request, "launch.html", context, status=400)
 
 
 @router.post("/campaigns/{campaign_id}/pause")
@@ -58,11 +67,7 @@ async def resume(
     try:
         await launch_service.resume(session, user, campaign_id)
     except InvalidRequest as exc:
-        if not exc.details:
-            raise
-        campaign = await get_owned(session, user, campaign_id)
-        context = {"campaign": campaign, "problems": exc.details, "tab": "launch"}
-        return render(request, "launch.html", context, status=400)
+        return await _refused(request, session, user, campaign_id, exc)
     return redirect(f"/campaigns/{campaign_id}/launch", flash="Resumed: the campaign is active.")
 
 

@@ -16,7 +16,6 @@ from coldcraft.api.deps import AppSettings, DBSession, Queue
 from coldcraft.campaigns.access import get_owned
 from coldcraft.chat.service import chat_service
 from coldcraft.errors import InvalidRequest
-from coldcraft.lint.service import lint_service
 from coldcraft.messages.generate import generate_ai_service
 from coldcraft.messages.review_service import review_service
 from coldcraft.messages.schemas import MessageEdit, MessageFilter, RegenerateRequest, ReviewRequest
@@ -24,7 +23,6 @@ from coldcraft.prospects.service import prospect_service
 from coldcraft.quotes.schemas import QuoteRequest
 from coldcraft.quotes.service import quote_service
 from coldcraft.senders.service import sender_service
-from coldcraft.sequences.position import Touches
 from coldcraft.sequences.service import find_node, sequence_service
 from coldcraft.skeletons.schema import CampaignInfo
 from coldcraft.skeletons.template import compile_template
@@ -32,7 +30,15 @@ from coldcraft.skeletons.template import render as render_template
 from coldcraft.store.models import Campaign, CampaignProspectMessage
 from coldcraft.studio import queries
 from coldcraft.studio.checks import check_draft
-from coldcraft.studio.deps import ActingUser, StudioRoute, StudioUser, parse, redirect, render
+from coldcraft.studio.deps import (
+    ActingUser,
+    StudioRoute,
+    StudioUser,
+    parse,
+    quote_page,
+    redirect,
+    render,
+)
 
 router = APIRouter(route_class=StudioRoute, include_in_schema=False)
 QUEUE_PAGE = 50
@@ -257,9 +263,7 @@ async def judge_draft(
     """The verdict the edit would be saved with, as typed (nothing is saved)."""
     campaign, message = await queries.get_message(session, user, campaign_id, message_id)
     nodes = await sequence_service.list_nodes(session, campaign.id)
-    judge = await lint_service.judge_context(
-        session, user, settings, sequence_position=Touches.of(nodes).position(message.node_id) or 0
-    )
+    judge = await queries.judge_at(session, user, settings, nodes, message.node_id)
     subject = str(texts.get("subject", ""))[:1000] if message.subject is not None else None
     return check_draft(subject, str(texts.get("body_text", ""))[:20_000], judge)
 
@@ -288,16 +292,9 @@ async def regenerate_draft(
             QuoteRequest(action="regenerate", campaign_id=campaign.id, message_ids=[message_id]),
             settings=settings,
         )
-        fields = {"note": note}
-        context = {
-            "campaign": campaign,
-            "quote": quote,
-            "what": "Rewrite this draft" + (f" with the note: {note}" if note else ""),
-            "action": str(request.url.path),
-            "fields": fields,
-            "back": f"{_base(campaign_id)}/drafts/{message_id}",
-        }
-        return render(request, "quote.html", context)
+        what = "Rewrite this draft" + (f" with the note: {note}" if note else "")
+        back = f"{_base(campaign_id)}/drafts/{message_id}"
+        return quote_page(request, quote, what=what, fields={"note": note}, back=back)
     data = parse(
         RegenerateRequest,
         action="regenerate",
