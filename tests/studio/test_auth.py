@@ -104,3 +104,11 @@ async def test_rename_and_delete(client: httpx.AsyncClient, account: Account) ->
     csrf = csrf_of(confirm.text)
     assert (await client.post(url + "/delete", data={"csrf_token": csrf})).status_code == 303
     assert "New name" not in (await client.get("/")).text
+
+
+async def test_a_form_without_a_session_goes_to_sign_in(client: httpx.AsyncClient) -> None:
+    reply = await client.post("/campaigns", data={"name": "x"})
+    assert reply.status_code == 303
+    assert reply.headers["location"] == "/login?next=/"
+    fetched = await client.post("/campaigns", headers={"Accept": "application/json"})
+    assert fetched.status_code == 401

@@ -139,9 +139,11 @@ class StudioRoute(APIRoute):
             try:
                 return await handler(request)
             except SignInRequired:
-                if wants_json(request) or request.method != "GET":
+                if wants_json(request):
                     return JSONResponse({"error": "Sign in first"}, status_code=401)
                 target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                if request.method != "GET":  # a form posted after the session ended
+                    target = "/"
                 return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
             except CsrfRefused:
                 return _error(request, 403, "This form has expired or did not come from here.")

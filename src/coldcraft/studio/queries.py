@@ -78,20 +78,19 @@ async def queue_page(
     """The filtered messages, flagged ones first (each part in prospect order)."""
     campaign = await get_owned(session, user, campaign_id)
     repo = MessageRepository(session)
+    total = await repo.count(campaign.id, found)
     if found.flagged is not None:
         items = await repo.page(campaign.id, found, offset=offset, limit=limit)
-        total = await repo.count(campaign.id, found)
     else:
         flagged = found.model_copy(update={"flagged": True})
-        clean = found.model_copy(update={"flagged": False})
-        # One grouped scan counts both parts (two counts cost a scan each).
-        parts = await repo.breakdown(repo.matching(campaign.id, found))
-        first = sum(p.count for p in parts if p.flagged)
-        total = sum(p.count for p in parts)
-        items = []
-        if offset < first:
-            items = await repo.page(campaign.id, flagged, offset=offset, limit=limit)
+        items = await repo.page(campaign.id, flagged, offset=offset, limit=limit)
         if len(items) < limit:
+            # The flagged part ends on this page (then it is offset + what came back), or
+            # before it (then count it): the rest continues in prospect order.
+            first = offset + len(items) if items or not offset else None
+            if first is None:
+                first = await repo.count(campaign.id, flagged)
+            clean = found.model_copy(update={"flagged": False})
             rest = limit - len(items)
             items += await repo.page(campaign.id, clean, offset=max(0, offset - first), limit=rest)
     prospects = await prospect_service.get_many(
