@@ -83,16 +83,17 @@ async def queue_page(
         items = await repo.page(campaign.id, found, offset=offset, limit=limit)
     else:
         flagged = found.model_copy(update={"flagged": True})
-        items = await repo.page(campaign.id, flagged, offset=offset, limit=limit)
+        clean = found.model_copy(update={"flagged": False})
+        # Past the first page, count the flagged part first: no query skips through it.
+        first = await repo.count(campaign.id, flagged) if offset else None
+        items = []
+        if first is None or offset < first:
+            items = await repo.page(campaign.id, flagged, offset=offset, limit=limit)
+            if first is None and len(items) < limit:
+                first = len(items)  # the whole flagged part fits on the first page
         if len(items) < limit:
-            # The flagged part ends on this page (then it is offset + what came back), or
-            # before it (then count it): the rest continues in prospect order.
-            first = offset + len(items) if items or not offset else None
-            if first is None:
-                first = await repo.count(campaign.id, flagged)
-            clean = found.model_copy(update={"flagged": False})
-            rest = limit - len(items)
-            items += await repo.page(campaign.id, clean, offset=max(0, offset - first), limit=rest)
+            start = max(0, offset - (first or 0))
+            items += await repo.page(campaign.id, clean, offset=start, limit=limit - len(items))
     prospects = await prospect_service.get_many(
         session, campaign.id, list(dict.fromkeys(m.prospect_id for m in items))
     )
