@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Page, sync_playwright
 
 from coldcraft.accounts.service import account_service
 from coldcraft.config import Settings
@@ -70,21 +70,17 @@ def live_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Studio]:
         yield Studio(url, settings)
 
 
-@pytest.fixture(scope="session")
-def browser(live_studio: Studio) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport=VIEWPORT)  # type: ignore[arg-type]
-    context.set_default_timeout(20_000)
-    tab = context.new_page()
-    yield tab
-    context.close()
+def page(live_studio: Studio) -> Iterator[Page]:
+    """A fresh browser per test: Playwright's sync API holds an event loop in this thread
+    while it runs, so it must not outlive the test (the async tests need the thread's loop)."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        context = browser.new_context(viewport=VIEWPORT)  # type: ignore[arg-type]
+        context.set_default_timeout(20_000)
+        yield context.new_page()
+        context.close()
+        browser.close()
 
 
 def shot(page: Page, name: str) -> None:

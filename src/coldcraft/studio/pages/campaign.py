@@ -18,8 +18,10 @@ from coldcraft.campaigns.service import campaign_service
 from coldcraft.chat.service import chat_service
 from coldcraft.errors import InvalidRequest
 from coldcraft.messages.service import message_service
+from coldcraft.messages.tasks import GenerateAIMessages
 from coldcraft.prospects import csv_import
 from coldcraft.prospects.service import prospect_service
+from coldcraft.runs.service import run_service
 from coldcraft.senders.schemas import SenderCreate
 from coldcraft.senders.service import sender_service
 from coldcraft.sequences.schemas import NodeCreate, NodeDelete, NodeMove, NodeUpdate
@@ -31,6 +33,7 @@ from coldcraft.studio.deps import ActingUser, StudioRoute, StudioUser, parse, re
 router = APIRouter(route_class=StudioRoute, include_in_schema=False)
 PROSPECTS_PAGE = 25
 PREVIEW_ROWS = 5
+DRAFTS_KIND = GenerateAIMessages.name
 TEMPLATE_TYPES = ("email", "message", "connection_request")
 
 
@@ -55,9 +58,16 @@ async def campaign_page(
     chats = {
         c.node_id: c for c in await chat_service.list_chats(session, user, campaign_id=campaign.id)
     }
+    writing = {}  # an AI step's drafts being written: a link to the run's progress
+    for node in nodes:
+        if node.type == "ai":
+            run_id = await run_service.active_run_id(session, DRAFTS_KIND, campaign.id, node.id)
+            if run_id:
+                writing[node.id] = run_id
     context = {
         "campaign": campaign,
         "nodes": nodes,
+        "writing": writing,
         "by_status": by_status,
         "prospects": prospects,
         "total": total,
