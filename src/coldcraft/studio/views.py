@@ -67,6 +67,15 @@ def diff_markup(before: str | None, after: str | None) -> Markup:
     return Markup("").join(out)
 
 
+def person(prospect: Any) -> str:
+    """How a prospect is named on a page: its name, else first and last, else its email."""
+    if prospect is None:
+        return ""
+    parts = (prospect.first_name or "", prospect.last_name or "")
+    full = prospect.name or " ".join(p for p in parts if p)
+    return str(full or prospect.email or prospect.linkedin_url or prospect.company or "")
+
+
 def when(value: datetime | None) -> str:
     return "" if value is None else value.strftime("%Y-%m-%d %H:%M")
 
@@ -84,5 +93,6 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "diff": diff_markup,
     "when": when,
     "money": money,
+    "person": person,
 }
 GLOBALS: dict[str, Any] = {"pages": pages, "ai_markup": ai_markup}
