@@ -100,3 +100,24 @@ async def test_csv_preview_import_skipped_rows_and_search(studio: httpx.AsyncCli
     found = await studio.get(url + "?q=navy")
     assert "grace@example.com" in found.text
     assert "ada@example.com" not in found.text
+
+
+async def test_linkedin_campaign_steps(studio: httpx.AsyncClient) -> None:
+    csrf = studio.csrf  # type: ignore[attr-defined]
+    made = await studio.post(
+        "/campaigns", data={"name": "LI", "type": "linkedin", "csrf_token": csrf}
+    )
+    url = made.headers["location"]
+    page = await studio.get(url)
+    assert page.status_code == 200
+    assert 'value="connection_request"' in page.text
+    step = re.search(r'/steps/([0-9a-f-]{36})">Edit template', page.text)
+    assert step
+    editor = await studio.get(f"{url}/steps/{step.group(1)}")
+    assert 'id="subject"' not in editor.text  # a connection request has no subject
+    checked = await studio.post(
+        f"{url}/steps/{step.group(1)}/check",
+        json={"subject": "ignored", "body": "Hi %first_name%, glad to connect."},
+        headers={"X-CSRF-Token": csrf, "Accept": "application/json"},
+    )
+    assert all(i["rule"] != "subject_length" for i in checked.json()["issues"])
