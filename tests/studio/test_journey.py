@@ -9,7 +9,9 @@ import httpx
 
 from coldcraft.demo.runner import sample_leads_csv
 from coldcraft.store.session import SessionMaker
+from tests.fixtures.factories import Account
 from tests.fixtures.runs import wait_for_run
+from tests.studio.conftest import sign_in
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 
@@ -26,7 +28,9 @@ async def _run_of(studio: httpx.AsyncClient, url: str) -> str | None:
     return found.group(1) if found else None
 
 
-async def test_journey(studio: httpx.AsyncClient, sessionmaker: SessionMaker) -> None:
+async def test_journey(
+    studio: httpx.AsyncClient, sessionmaker: SessionMaker, other_account: Account
+) -> None:
     csrf = studio.csrf  # type: ignore[attr-defined]
     made = await studio.post("/campaigns", data={"name": "Journey", "csrf_token": csrf})
     url = made.headers["location"]
@@ -100,6 +104,10 @@ async def test_journey(studio: httpx.AsyncClient, sessionmaker: SessionMaker) ->
     await wait_for_run(sessionmaker, run_id)
     run_page = await studio.get(f"/runs/{run_id}")
     assert "completed" in run_page.text
+    events = await studio.get(f"/runs/{run_id}/events")  # the live stream: ends at once
+    assert "event: end" in events.text
+    cancelled = await studio.post(f"/runs/{run_id}/cancel", data={"csrf_token": csrf})
+    assert cancelled.status_code == 303  # an ended run is returned unchanged
 
     # Review: the summary, the queue, a draft.
     summary = await studio.get(url + "/review")
@@ -180,3 +188,10 @@ async def test_journey(studio: httpx.AsyncClient, sessionmaker: SessionMaker) ->
     assert paused.status_code == 303
     resumed = await studio.post(url + "/resume", data={"csrf_token": csrf})
     assert resumed.status_code == 303
+
+    # Another account reaches none of it.
+    studio.cookies.clear()
+    await sign_in(studio, other_account.key)
+    for path in (url, draft_url, f"{url}/steps/{ai_node}/chat", f"/runs/{run_id}", url + "/launch"):
+        assert (await studio.get(path)).status_code == 404, path
+    assert (await studio.get(f"{url}/export.csv")).status_code == 404
