@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 from coldcraft.skeletons.template import AIBlock, MergeField, parse_tolerant
 
 WORDS = re.compile(r"\s+|[^\s]+")
+HIGHLIGHT_MAX_CHARS = 12_000  # longer texts are shown without the AI highlight
 
 
 def skeleton_markup(template: str | None) -> Markup:
@@ -39,7 +40,7 @@ def skeleton_markup(template: str | None) -> Markup:
 def ai_markup(written: str, fixed: str | None) -> Markup:
     """`written` with what is not in `fixed` (the template rendered without its AI blocks)
     highlighted as AI-written. Without a template, the text is shown plain."""
-    if not fixed:
+    if not fixed or len(written) + len(fixed) > HIGHLIGHT_MAX_CHARS:  # the matcher is quadratic
         return Markup(escape(written))
     out = []
     matcher = difflib.SequenceMatcher(None, fixed, written, autojunk=False)
