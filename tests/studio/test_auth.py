@@ -34,6 +34,8 @@ async def test_session_cookie_flags_and_no_key_in_pages(
     assert "secure" not in cookie  # plain http here; https sets it
     page = await client.get("/")
     assert account.key not in page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers["referrer-policy"] == "same-origin"
     assert account.key not in reply.headers["set-cookie"]
 
 

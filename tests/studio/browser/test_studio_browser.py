@@ -54,6 +54,11 @@ def _start_after_quote(page: Page) -> None:
 
 def test_the_whole_job(page: Page, live_studio: Studio) -> None:
     _, link = live_studio.account("journey@example.com")
+    errors: list[str] = []  # the browser console's errors
+    page.on(
+        "console",
+        lambda msg: errors.append(f"{msg.text} {msg.location}") if msg.type == "error" else None,
+    )
     page.goto(link)  # the one-time link signs in...
     expect(page.get_by_role("heading", name="Campaigns")).to_be_visible()
     url = _create_campaign(page, "Relay for ops leaders")
@@ -187,6 +192,8 @@ def test_the_whole_job(page: Page, live_studio: Studio) -> None:
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     page.goto(link)  # ...once
     expect(page.get_by_role("alert")).to_contain_text("used or has expired")
+    # Refusals are 4xx pages on purpose; anything else (a script error, a CSP violation) is a bug.
+    assert [e for e in errors if not e.startswith("Failed to load resource")] == []
 
 
 def test_key_sign_in_csrf_ownership_and_escaping(page: Page, live_studio: Studio) -> None:

@@ -105,6 +105,13 @@
     });
   });
 
+  // Forms that ask first: data-confirm="<question>".
+  document.querySelectorAll("form[data-confirm]").forEach((form) => {
+    form.addEventListener("submit", (event) => {
+      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+    });
+  });
+
   // Keyboard shortcuts: elements with data-key="<name>"; the page lists them.
   const keymap = { j: "next", k: "prev", a: "approve", r: "reject", e: "edit", g: "regenerate",
     o: "restore", u: "up", n: "next-page", p: "prev-page", "?": "help" };
