@@ -13,6 +13,7 @@ BENCHMARKS = {
     "outbox": "bench.outbox_bench",
     "poll": "bench.poll_bench",
     "load": "bench.load_bench",
+    "studio": "bench.studio_bench",
 }
 
 

@@ -52,6 +52,8 @@ TABLE_OWNERS: dict[str, tuple[str, ...]] = {
     "WorkspaceContext": ("coldcraft.context",),
     # The idempotency middleware stores keys; the sweep purges the expired ones.
     "IdempotencyKey": ("coldcraft.api", "coldcraft.worker.sweep"),
+    # The studio's one-time sign-in links (studio/links.py).
+    "StudioLink": ("coldcraft.studio",),
 }
 TABLES_ALWAYS_USABLE_IN = ("coldcraft.store",)
 # Read-only joins another domain's listing needs, (module, table) -> why.
@@ -78,7 +80,7 @@ WORKER_IMPORTERS = ("coldcraft.worker", "coldcraft.app", "coldcraft.cli")
 # Rule 5: the web framework stays at the edge (uvicorn is not on this list: serving is fine).
 WEB_FRAMEWORKS = frozenset({"fastapi", "starlette", "sse_starlette"})
 WEB_MODULE_BASENAMES = frozenset({"endpoints", "deps"})
-WEB_MODULES = ("coldcraft.routes", "coldcraft.app", "coldcraft.api")
+WEB_MODULES = ("coldcraft.routes", "coldcraft.app", "coldcraft.api", "coldcraft.studio.pages")
 # Justified exceptions, module -> why. Empty on purpose: add a reason with every entry.
 WEB_IMPORT_EXCEPTIONS: dict[str, str] = {}
 

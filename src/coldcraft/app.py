@@ -19,6 +19,7 @@ from coldcraft.routes import api_router
 from coldcraft.store.engine import create_engine
 from coldcraft.store.migrate import upgrade_async
 from coldcraft.store.session import create_sessionmaker
+from coldcraft.studio.pages import install as install_studio
 from coldcraft.worker.engine import RunEngine
 
 DESCRIPTION = (
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     install_docs(app)
     app.include_router(api_router)
+    install_studio(app)  # the web app at `/` (studio/)
     # Added last = outermost: CORS, trailing slash, request id, rate limit, size limit,
     # idempotency.
     app.add_middleware(IdempotencyMiddleware)

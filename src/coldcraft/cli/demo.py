@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 ACCOUNT_NAME = "demo"
+STUDIO_URL = "http://127.0.0.1:8000"  # where `coldcraft serve` listens by default
 
 
 def demo(
@@ -76,7 +77,11 @@ def _summary(console: Console, result: object, key: str, seconds: float) -> None
         f"{result.examples} examples, {result.drafts} drafts"
     )
     console.print(f"drafts CSV: {result.export_path}")
+    from coldcraft.cli.serve import studio_link
+
     console.print("explore the API:  coldcraft serve   then open http://127.0.0.1:8000/docs")
     console.print(f"demo API key:     {key}")
+    link = studio_link(STUDIO_URL)
+    console.print(f"the studio:       coldcraft serve   then open {link}", soft_wrap=True)
     for note in result.notes:
         console.print(f"[yellow]note:[/] {note}")

@@ -10,6 +10,7 @@ from typing import Any, cast
 from sqlalchemy import Select, Table, and_, delete, func, or_, select, true, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
 
 from coldcraft.store.models import Prospect
 from coldcraft.store.repository import Repository
@@ -55,10 +56,14 @@ class ProspectRepository(Repository[Prospect]):
         stmt = _ordered(select(Prospect).where(Prospect.campaign_id == campaign_id))
         return list(await self.all(stmt.limit(limit)))
 
-    async def count(self, campaign_id: uuid.UUID, *, status: str | None = None) -> int:
+    async def count(
+        self, campaign_id: uuid.UUID, *, status: str | None = None, search: str | None = None
+    ) -> int:
         stmt = select(func.count()).select_from(Prospect).where(Prospect.campaign_id == campaign_id)
         if status is not None:
             stmt = stmt.where(Prospect.status == status)
+        if search:
+            stmt = stmt.where(_matches(search))
         return int((await self.session.execute(stmt)).scalar_one())
 
     async def counts_by_status(self, campaign_id: uuid.UUID) -> dict[str, int]:
@@ -70,11 +75,19 @@ class ProspectRepository(Repository[Prospect]):
         return {status: int(n) for status, n in (await self.session.execute(stmt)).all()}
 
     async def page(
-        self, campaign_id: uuid.UUID, *, status: str | None, offset: int, limit: int
+        self,
+        campaign_id: uuid.UUID,
+        *,
+        status: str | None,
+        offset: int,
+        limit: int,
+        search: str | None = None,
     ) -> list[Prospect]:
         stmt = select(Prospect).where(Prospect.campaign_id == campaign_id)
         if status is not None:
             stmt = stmt.where(Prospect.status == status)
+        if search:
+            stmt = stmt.where(_matches(search))
         return list(await self.all(_ordered(stmt).offset(offset).limit(limit)))
 
     async def id_batch(self, campaign_id: uuid.UUID, *, after: Key | None, limit: int) -> list[Key]:
@@ -170,3 +183,17 @@ class ProspectRepository(Repository[Prospect]):
             stmt = select(each.c.key).select_from(Prospect).join(each, true()).where(where)
             stmt = stmt.distinct()
         return {str(key) for key in (await self.session.execute(stmt)).scalars()}
+
+
+def _matches(search: str) -> ColumnElement[bool]:
+    """Name, email, company or position contains `search` (case-insensitive)."""
+    pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    columns = (
+        Prospect.name,
+        Prospect.first_name,
+        Prospect.last_name,
+        Prospect.email,
+        Prospect.company,
+        Prospect.position,
+    )
+    return or_(*(column.ilike(pattern, escape="\\") for column in columns))

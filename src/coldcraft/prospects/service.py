@@ -268,11 +268,16 @@ class ProspectService:
         page: int,
         limit: int,
         status: str | None = None,
+        search: str | None = None,
     ) -> tuple[list[Prospect], int]:
+        """A page of the campaign's prospects (`search`: in name, email, company, position)."""
         campaign = await campaign_access.get_owned(session, user, campaign_id)
         repo = ProspectRepository(session)
-        items = await repo.page(campaign.id, status=status, offset=(page - 1) * limit, limit=limit)
-        return items, await repo.count(campaign.id, status=status)
+        offset = (page - 1) * limit
+        items = await repo.page(
+            campaign.id, status=status, offset=offset, limit=limit, search=search
+        )
+        return items, await repo.count(campaign.id, status=status, search=search)
 
     async def update_lead(
         self,

@@ -8,6 +8,7 @@ from coldcraft.store.models.message import CampaignProspectMessage
 from coldcraft.store.models.prospect import Prospect
 from coldcraft.store.models.run import Run, RunItem
 from coldcraft.store.models.sender import SenderAccount
+from coldcraft.store.models.studio_link import StudioLink
 from coldcraft.store.models.user import ApiKey, User
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "RunItem",
     "SenderAccount",
     "SequenceNode",
+    "StudioLink",
     "User",
     "WorkspaceContext",
 ]

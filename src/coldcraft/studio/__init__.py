@@ -1,0 +1,1 @@
+"""The studio: the web app served at `/` (server-rendered pages over the domain services)."""
