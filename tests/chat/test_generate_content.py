@@ -13,7 +13,7 @@ from tests.fixtures.campaigns import create_campaign, launched_campaign
 from tests.fixtures.chat import chat_target, get_session, send, send_ok
 from tests.fixtures.factories import Account
 
-RESPONSE_KEYS = {"session_id", "assistant_message", "skeleton", "skeleton_updated"}
+RESPONSE_KEYS = {"session_id", "assistant_message", "skeleton", "skeleton_updated", "model"}
 SKELETON_KEYS = {"subject", "body", "blocks", "exampleSubject", "exampleBody"}
 TURNS = (
     "write a first email for ops leaders at SaaS companies about onboarding automation",

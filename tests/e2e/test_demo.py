@@ -38,6 +38,7 @@ def test_demo_runs_the_whole_pipeline_twice(tmp_path: Path) -> None:
     first = _run_demo(tmp_path)
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
     assert "AI drafts passing the judge: 30/30" in first.stdout
+    assert "offline is a rule-based stand-in" in first.stdout  # says what wrote the drafts
     assert "then open http://127.0.0.1:8000/login/link?token=" in first.stdout  # the studio
     rows = _drafts(tmp_path)
     assert len(rows) == 60  # 30 prospects x (AI first touch + templated follow-up)

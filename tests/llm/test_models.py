@@ -8,7 +8,14 @@ from pydantic_ai.models.function import FunctionModel
 from pydantic_ai.models.openai import OpenAIChatModel
 
 from coldcraft.config import Settings
-from coldcraft.llm.models import ModelSpec, describe_models, parse_spec, resolve_model
+from coldcraft.llm.models import (
+    OFFLINE_NOTE,
+    ModelSpec,
+    describe_models,
+    model_notes,
+    parse_spec,
+    resolve_model,
+)
 from coldcraft.llm.retry import RetryingModel
 
 
@@ -134,3 +141,22 @@ def test_the_models_command_prints_a_table(
     assert "COLDCRAFT_WRITER_MODEL is set" in out
     assert "anthropic:claude-haiku-4-5" in out
     assert "web search" in out
+
+
+def test_the_notes_say_offline_is_a_stand_in(llm_settings: Settings) -> None:
+    notes = model_notes(llm_settings.model_copy(update={"chat_model": None, "writer_model": None}))
+    assert notes[:2] == [
+        "chat model: offline (no provider key: offline)",
+        "writer model: offline (no provider key: offline)",
+    ]
+    assert notes[-1] == OFFLINE_NOTE
+    assert "ANTHROPIC_API_KEY" in OFFLINE_NOTE
+
+
+def test_the_notes_warn_when_a_chosen_provider_has_no_key(llm_settings: Settings) -> None:
+    settings = llm_settings.model_copy(
+        update={"chat_model": "anthropic:claude-haiku-4-5", "writer_model": "offline"}
+    )
+    notes = model_notes(settings)
+    assert "warning: chat uses anthropic but ANTHROPIC_API_KEY is not set" in notes
+    assert not any(n.startswith("warning: writer") for n in notes)

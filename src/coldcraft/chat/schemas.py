@@ -78,6 +78,9 @@ class GenerateContentResponse(BaseModel):
     assistant_message: str
     skeleton: dict[str, Any] | None
     skeleton_updated: bool
+    # Beyond the original's fields: which model wrote this ("offline" is the rule-based
+    # stand-in, not a language model), so nobody mistakes one for the other.
+    model: str | None = None
 
 
 class ExampleLead(BaseModel):

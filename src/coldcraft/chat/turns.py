@@ -202,6 +202,7 @@ class TurnService:
                 assistant_message=output.assistant_message,
                 skeleton=chat.skeleton,
                 skeleton_updated=updated,
+                model=output.model_name,
             )
         claim.released = True
         return response

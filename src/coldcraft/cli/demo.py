@@ -48,6 +48,10 @@ def demo(
     )
     with EmbeddedServer(settings) as url, ApiClient(url, key) as api:
         console.print(f"coldcraft demo: API at {url}, data in {settings.data_dir}")
+        from coldcraft.llm.models import model_notes
+
+        for note in model_notes(settings):
+            console.print(note, markup=False, style="yellow" if "offline" in note else None)
         result = DemoRunner(api, console, settings.data_dir / "demo").run(csv_bytes, csv_name)
     _summary(console, result, key, time.monotonic() - started)
 

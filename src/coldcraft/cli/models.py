@@ -12,7 +12,7 @@ from coldcraft.config import get_settings
 def models_command() -> None:
     """Show the chat (framework) and writer models, their provider and why they were chosen."""
     # Imported here: the LLM stack takes a second to load and most commands never need it.
-    from coldcraft.llm.models import describe_models
+    from coldcraft.llm.models import describe_models, model_notes
     from coldcraft.llm.search import describe_search
 
     settings = get_settings()
@@ -29,3 +29,6 @@ def models_command() -> None:
         table.add_row(d.role, d.name, provider, d.reason)
     table.add_row("web search", "", settings.search_provider or "", describe_search(settings))
     Console().print(table)
+    for note in model_notes(settings):
+        if note.startswith(("warning:", "offline is")):
+            Console(stderr=True).print(note, markup=False)

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from coldcraft.config import Settings
 
 
 def serve(
@@ -20,8 +23,10 @@ def serve(
     from coldcraft.cli._async import require_migrated
     from coldcraft.config import get_settings
 
-    require_migrated(get_settings())  # a clear "run `coldcraft db upgrade`", not a traceback
+    settings = get_settings()
+    require_migrated(settings)  # a clear "run `coldcraft db upgrade`", not a traceback
     configure_logging()
+    _print_models(settings)
     if link:
         _print_studio_link(host, port)
     uvicorn.run(
@@ -49,6 +54,18 @@ def studio_link(base_url: str) -> str:
         return await local_link(session, base_url, email=ACCOUNT_EMAIL)
 
     return run_in_session(work)
+
+
+def _print_models(settings: Settings) -> None:
+    """Which models answer, said at start-up (the offline stand-in above all)."""
+    from coldcraft.llm.models import model_notes
+
+    try:
+        notes = model_notes(settings)
+    except ValueError as exc:  # a malformed COLDCRAFT_*_MODEL: the first call says it too
+        notes = [f"warning: {exc}"]
+    for note in notes:
+        typer.echo(note)
 
 
 def _print_studio_link(host: str, port: int) -> None:

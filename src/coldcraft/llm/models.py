@@ -184,6 +184,29 @@ def describe_models(settings: Settings) -> list[ModelDescription]:
     return descriptions
 
 
+OFFLINE_NOTE = (
+    "offline is a rule-based stand-in (templates and rules, not a language model): it shows "
+    "the pipeline, not what a real model writes. For a real one set ANTHROPIC_API_KEY or "
+    "OPENAI_API_KEY, or COLDCRAFT_CHAT_MODEL / COLDCRAFT_WRITER_MODEL (see docs/llm.md)."
+)
+KEY_ENV = {"anthropic": "ANTHROPIC_API_KEY", "openai": "OPENAI_API_KEY"}
+
+
+def model_notes(settings: Settings) -> list[str]:
+    """What a person starting coldcraft should know about its models: which one each role
+    uses, that offline is a stand-in, and a chosen provider whose key is missing."""
+    notes = []
+    descriptions = describe_models(settings)
+    for d in descriptions:
+        notes.append(f"{d.role} model: {d.name} ({d.reason})")
+        key = KEY_ENV.get(d.provider)
+        if key and not _env(key) and not d.base_url:
+            notes.append(f"warning: {d.role} uses {d.provider} but {key} is not set")
+    if any(d.provider == "offline" for d in descriptions):
+        notes.append(OFFLINE_NOTE)
+    return notes
+
+
 def _base_url(spec: ModelSpec) -> str | None:
     if spec.provider == "anthropic":
         return _env("ANTHROPIC_BASE_URL")
