@@ -9,9 +9,10 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldcraft.accounts.service import account_service
+from coldcraft.accounts.service import Caller, account_service
+from coldcraft.api.scopes import required_scope
 from coldcraft.config import Settings
-from coldcraft.errors import Unauthorized
+from coldcraft.errors import InsufficientScope, Unauthorized
 from coldcraft.runs.kinds import RunQueue
 from coldcraft.store.models import User
 from coldcraft.store.session import SessionMaker, commit, discard_hooks, unit_of_work
@@ -59,8 +60,8 @@ Queue = Annotated[RunQueue, Depends(get_run_queue)]
 BearerToken = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
 
 
-async def get_current_user(session: DBSession, credentials: BearerToken) -> User:
-    return await _authenticate(session, credentials)
+async def get_current_user(request: Request, session: DBSession, credentials: BearerToken) -> User:
+    return await _authenticate(request, session, credentials)
 
 
 async def get_detached_user(request: Request, credentials: BearerToken) -> User:
@@ -68,18 +69,28 @@ async def get_detached_user(request: Request, credentials: BearerToken) -> User:
     for endpoints whose service opens its own units of work around a model call (the
     synchronous chat turn), so no request transaction stays open across it."""
     async with unit_of_work(get_sessionmaker(request)) as session:
-        return await _authenticate(session, credentials)
+        return await _authenticate(request, session, credentials)
 
 
 async def _authenticate(
-    session: AsyncSession, credentials: HTTPAuthorizationCredentials | None
+    request: Request, session: AsyncSession, credentials: HTTPAuthorizationCredentials | None
 ) -> User:
     if credentials is None:
         raise Unauthorized("Missing API key: send 'Authorization: Bearer <api key>'")
-    user = await account_service.authenticate(session, credentials.credentials)
-    if user is None:
+    return await authenticate_key(request, session, credentials.credentials)
+
+
+async def authenticate_key(request: Request, session: AsyncSession, key: str) -> User:
+    """The key's account, once the key is known to hold the scope the route needs
+    (api/scopes.py): 401 for an unknown or revoked key, 403 `insufficient_scope` else."""
+    caller: Caller | None = await account_service.verify(session, key)
+    if caller is None:
         raise Unauthorized("Invalid or revoked API key")
-    return user
+    route = request.scope.get("route")
+    scope = required_scope(request.method, getattr(route, "path", request.url.path))
+    if scope not in caller.scopes:
+        raise InsufficientScope(scope)
+    return caller.user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
