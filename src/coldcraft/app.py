@@ -10,6 +10,8 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from coldcraft.api.errors import install_error_handlers
 from coldcraft.api.idempotency import IdempotencyMiddleware
+from coldcraft.api.mcp_endpoint import PATH as MCP_PATH
+from coldcraft.api.mcp_endpoint import McpEndpoint
 from coldcraft.api.middleware import BodySizeLimitMiddleware
 from coldcraft.api.observability import RequestIdMiddleware
 from coldcraft.api.openapi import build_openapi
@@ -42,7 +44,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.run_engine = run_engine
     app.state.queue_health = run_engine.healthy
     try:
-        yield
+        async with app.state.mcp.running():  # Streamable HTTP at /mcp
+            yield
     finally:
         await run_engine.stop()
         await engine.dispose()
@@ -62,6 +65,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     app.include_router(api_router)
+    app.state.mcp = McpEndpoint(app)
+    app.add_route(
+        MCP_PATH, app.state.mcp, methods=["GET", "POST", "DELETE"], include_in_schema=False
+    )
     # Added last = outermost: CORS, request id, rate limit, size limit, idempotency.
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)

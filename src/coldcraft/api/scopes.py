@@ -22,6 +22,8 @@ LAUNCH_ROUTES = frozenset(
 READ_ONLY_POSTS = frozenset(
     {
         ("POST", "/api/skeletons/lint"),
+        ("POST", "/api/emails/judge"),
+        ("POST", f"{CAMPAIGN}/launch-check"),
         ("POST", "/api/credits/preview"),
         ("POST", "/api/runs/{run_id}/token"),
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from coldcraft.cli import client_commands, db, demo, keys, models, serve, worker
+from coldcraft.cli import client_commands, db, demo, keys, mcp_command, models, serve, worker
 
 app = typer.Typer(
     name="coldcraft",
@@ -19,6 +19,7 @@ app.command("worker")(worker.worker)
 app.add_typer(db.app, name="db")
 app.add_typer(keys.app, name="keys")
 app.command("models")(models.models_command)
+app.command("mcp", help=mcp_command.HELP)(mcp_command.mcp)
 client_commands.register(app)
 
 
