@@ -74,6 +74,9 @@ class Api:
     async def patch(self, path: str, body: Any) -> Any:
         return (await self.request("PATCH", path, json=body)).json()
 
+    async def put(self, path: str, body: Any) -> Any:
+        return (await self.request("PUT", path, json=body)).json()
+
     async def get_text(self, path: str, params: Mapping[str, Any] | None = None) -> str:
         return (await self.request("GET", path, params=params)).text
 

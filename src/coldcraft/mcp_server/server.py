@@ -69,7 +69,7 @@ from coldcraft.messages.schemas import (
 from coldcraft.prospects.schemas import AddLeadsRequest, ImportResult, ProspectIn, ProspectPage
 from coldcraft.quotes.schemas import Quote, QuoteRequest
 from coldcraft.runs.schemas import RunResponse, StartRunResponse
-from coldcraft.sequences.schemas import NodeCreate, NodesResponse
+from coldcraft.sequences.schemas import NodeCreate, NodeResponse, NodesResponse, NodeUpdate
 
 INSTRUCTIONS = (
     "coldcraft writes cold emails: a campaign has a sequence of steps; an AI step gets a "
@@ -151,15 +151,31 @@ def build_server(api_for: ApiFactory) -> MCPServer[Any]:
         return _view(detail.campaign, detail.sequence_nodes, detail.prospects_by_status)
 
     @server.tool(annotations=_write(destructive=False, idempotent=False))
-    async def create_campaign(ctx: Ctx, campaign: CampaignCreate) -> CampaignView:
-        """Create a draft campaign (email or linkedin). It starts with one email step; add an
-        AI step with add_sequence_step, then prospects with add_prospects."""
+    async def create_campaign(
+        ctx: Ctx,
+        campaign: CampaignCreate,
+        first_step: Annotated[
+            NodeUpdate | None,
+            Field(
+                description="Content of the email step every new campaign starts with: a "
+                "template (subject, body with %merge_fields%). Add an `ai` step at position 0 "
+                "to write a per-prospect first touch and make this the follow-up."
+            ),
+        ] = None,
+    ) -> CampaignView:
+        """Create a draft campaign (email or linkedin). It starts with one template step
+        (filled from `first_step`); add an AI step with add_sequence_step, then prospects
+        with add_prospects."""
         async with api_for(ctx) as api:
             created = CampaignCreated.model_validate(
                 await api.post("/api/campaigns", dump(campaign))
             )
-        view = _view(created.campaign, created.campaign.sequence_nodes, {})
-        view.next_step = "add_sequence_step with type 'ai' (and a purpose), then add_prospects"
+            nodes = created.campaign.sequence_nodes
+            if first_step is not None:
+                path = campaign_path(created.campaign.id, f"/sequence/nodes/{nodes[0].id}")
+                nodes[0] = NodeResponse.model_validate(await api.put(path, dump(first_step))).node
+        view = _view(created.campaign, nodes, {})
+        view.next_step = "add_sequence_step with type 'ai' at position 0, then add_prospects"
         return view
 
     @server.tool(annotations=_write(destructive=False, idempotent=False))
