@@ -59,28 +59,48 @@ async def run_pipeline(client: Client, sender_id: str) -> dict[str, Any]:
     lint = data(await client.call_tool("lint_skeleton", {"lint": {"skeleton": skeleton}}))
     assert "passed" in lint
 
+    session_id = reply["session_id"]
+    examples = data(
+        await client.call_tool("generate_examples", {"session_id": session_id, "count": 2})
+    )
+    assert examples["items"] == 2
+    assert examples["spend"]["action"] == "generate_examples"
+    await finish(client, examples["run_id"])
+
     resolved = data(await client.call_tool("resolve_drafts", {"campaign_id": campaign_id}))
     assert "generate_drafts" in resolved["next_step"]
     started = data(
         await client.call_tool("generate_drafts", {"campaign_id": campaign_id, "node_id": ai_step})
     )
-    assert started["items"] == len(LEADS)
+    # The two prospects with an example already have their draft: the run writes the rest.
+    assert started["items"] == len(LEADS) - 2
     assert started["spend"]["action"] == "generate_ai"
-    assert started["spend"]["items"] == len(LEADS)
-    run: dict[str, Any] = {"finished": False}
-    for _ in range(10):
-        run = data(
-            await client.call_tool("wait_for_run", {"run_id": started["run_id"], "seconds": 30})
+    assert started["spend"]["items"] == started["items"]
+    await finish(client, started["run_id"])
+    again = data(
+        await client.call_tool(
+            "regenerate_drafts",
+            {"campaign_id": campaign_id, "filter": {"node_id": ai_step}, "instruction": "Shorter"},
         )
-        if run["finished"]:
-            break
-    assert run["run"]["status"] == "completed", run
+    )
+    assert again["spend"]["action"] == "regenerate"
+    await finish(client, again["run_id"])
 
     summary = data(await client.call_tool("review_summary", {"campaign_id": campaign_id}))
     assert summary["total"] == 2 * len(LEADS)  # the AI first touch and the follow-up
     drafts = data(await client.call_tool("list_drafts", {"campaign_id": campaign_id}))
     assert drafts["total"] == summary["total"]
     assert drafts["next_cursor"] is None
+    first = drafts["drafts"][0]
+    edit = {"message_id": first["id"], "body_text": "Hi Ada,\n\nEdited by hand.\n\nSid"}
+    edited = data(await client.call_tool("edit_draft", {"campaign_id": campaign_id, "edit": edit}))
+    assert edited["body"].startswith("Hi Ada")
+    none = data(
+        await client.call_tool(
+            "reject_drafts", {"campaign_id": campaign_id, "filter": {"review": "rejected"}}
+        )
+    )
+    assert none["matched"] == 0
     approved = data(
         await client.call_tool(
             "approve_drafts", {"campaign_id": campaign_id, "filter": {"status": "draft"}}
@@ -110,3 +130,13 @@ async def launch_and_export(client: Client, campaign_id: str, drafts: int) -> No
     csv = await client.read_resource(link["uri"])
     rows = list(csv_module.DictReader(io.StringIO(getattr(csv.contents[0], "text", ""))))
     assert len(rows) == drafts  # one row a message, not inlined in the tool's answer
+
+
+async def finish(client: Client, run_id: str) -> None:
+    """wait_for_run until the run is over (each call waits at most 30 s)."""
+    run: dict[str, Any] = {"finished": False}
+    for _ in range(10):
+        run = data(await client.call_tool("wait_for_run", {"run_id": run_id, "seconds": 30}))
+        if run["finished"]:
+            break
+    assert run["run"]["status"] == "completed", run

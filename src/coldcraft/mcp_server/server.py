@@ -33,7 +33,7 @@ from coldcraft.lint.schemas import (
     LintResponse,
 )
 from coldcraft.mcp_server import prompts, resources
-from coldcraft.mcp_server.client import ApiFactory
+from coldcraft.mcp_server.client import Api, ApiFactory
 from coldcraft.mcp_server.results import (
     PAGE,
     CampaignBrief,
@@ -359,18 +359,8 @@ def build_server(api_for: ApiFactory) -> MCPServer[Any]:
             GenerateAIRequest, action="generate_ai", node_id=node_id, prospect_ids=prospect_ids
         )
         async with api_for(ctx) as api:
-            quote = await _quote(
-                api, action="generate_ai", campaign_id=campaign_id, node_id=node_id
-            )
-            started = GenerateAIStarted.model_validate(
-                await api.post(messages_path(campaign_id), request)
-            )
-        return RunStarted(
-            run_id=started.run_id,
-            items=started.prospects,
-            spend=quote,
-            next_step=f"wait_for_run with run_id {started.run_id}, then review_summary",
-        )
+            quoted = {"action": "generate_ai", "node_id": node_id}
+            return await _write_drafts(api, campaign_id, request, quoted, then="review_summary")
 
     @server.tool(annotations=READ)
     async def review_summary(
@@ -455,28 +445,9 @@ def build_server(api_for: ApiFactory) -> MCPServer[Any]:
             instruction=instruction,
             include_edited=include_edited,
         )
+        quoted = {"action": "regenerate", **selection, "include_edited": include_edited}
         async with api_for(ctx) as api:
-            quote = Quote.model_validate(
-                await api.post(
-                    "/api/credits/preview",
-                    body(
-                        QuoteRequest,
-                        action="regenerate",
-                        campaign_id=campaign_id,
-                        **selection,
-                        include_edited=include_edited,
-                    ),
-                )
-            )
-            started = GenerateAIStarted.model_validate(
-                await api.post(messages_path(campaign_id), request)
-            )
-        return RunStarted(
-            run_id=started.run_id,
-            items=started.prospects,
-            spend=quote,
-            next_step=f"wait_for_run with run_id {started.run_id}, then list_drafts",
-        )
+            return await _write_drafts(api, campaign_id, request, quoted, then="list_drafts")
 
     @server.tool(annotations=READ)
     async def quote(ctx: Ctx, request: QuoteRequest) -> Quote:
@@ -611,7 +582,22 @@ def _run_view(run: Any) -> RunView:
     return RunView(run=run, finished=run.terminal, next_step=hint)
 
 
-async def _quote(api: Any, **fields: Any) -> Quote:
+async def _write_drafts(
+    api: Api, campaign_id: uuid.UUID, request: dict[str, Any], quoted: dict[str, Any], then: str
+) -> RunStarted:
+    """Quote a writer run, then start it (generate_ai / regenerate): the answer says what it
+    was quoted to spend."""
+    spend = await _quote(api, campaign_id=campaign_id, **quoted)
+    started = GenerateAIStarted.model_validate(await api.post(messages_path(campaign_id), request))
+    return RunStarted(
+        run_id=started.run_id,
+        items=started.prospects,
+        spend=spend,
+        next_step=f"wait_for_run with run_id {started.run_id}, then {then}",
+    )
+
+
+async def _quote(api: Api, **fields: Any) -> Quote:
     return Quote.model_validate(
         await api.post("/api/credits/preview", body(QuoteRequest, **fields))
     )
