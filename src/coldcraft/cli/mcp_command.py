@@ -7,23 +7,21 @@ import os
 
 import typer
 
-HELP = """Serve coldcraft's MCP tools over stdio (for an agent that starts this command).
-
-Two modes, chosen by the environment:
-
-\b
-- COLDCRAFT_API_URL and COLDCRAFT_API_KEY set: a client of that coldcraft server, with that
-  key's account and scopes (e.g. a key made with `coldcraft keys create --scope read,write`
-  can draft but never launch).
-- no COLDCRAFT_API_URL: the embedded service in this process, on the local data directory
-  (as `coldcraft demo` does), as the local demo account. Set COLDCRAFT_CHAT_MODEL /
-  COLDCRAFT_WRITER_MODEL (or a provider key) for a real model; the offline model otherwise.
-
-\b
-Claude Code:  claude mcp add coldcraft -- coldcraft mcp
-Streamable HTTP instead: `coldcraft serve` answers at http://HOST:PORT/mcp (Bearer key).
-See docs/mcp.md for every tool and ready-to-paste configurations.
-"""
+# Paragraphs as single lines: the help renderer keeps line breaks inside a paragraph.
+HELP = "\n\n".join(
+    (
+        "Serve coldcraft's MCP tools over stdio, for an agent that starts this command.",
+        "With COLDCRAFT_API_URL and COLDCRAFT_API_KEY set: a client of that coldcraft "
+        "server, as that key's account and with its scopes (a key made with `coldcraft keys "
+        "create --scope read,write` can draft but never launch).",
+        "With no COLDCRAFT_API_URL: the embedded service in this process on the local data "
+        "directory (as `coldcraft demo`), as the local demo account; the offline model "
+        "unless COLDCRAFT_CHAT_MODEL / COLDCRAFT_WRITER_MODEL or a provider key is set.",
+        "Claude Code: `claude mcp add coldcraft -- coldcraft mcp`. Streamable HTTP instead: "
+        "`coldcraft serve` answers at http://HOST:PORT/mcp with the same Bearer keys. Every "
+        "tool and ready-to-paste agent configurations: docs/mcp.md.",
+    )
+)
 
 
 def mcp(
@@ -31,6 +29,7 @@ def mcp(
         "mcp", "--key-name", help="Embedded mode: label of the local key made for this run."
     ),
 ) -> None:
+    """Serve the MCP tools over stdio (the help text is HELP)."""
     import anyio
 
     url = os.environ.get("COLDCRAFT_API_URL", "").strip()
@@ -42,9 +41,6 @@ def mcp(
         anyio.run(_serve_client, url, key)
         return
     _serve_embedded(key_name)
-
-
-mcp.__doc__ = HELP
 
 
 async def _serve_client(url: str, key: str) -> None:
