@@ -180,3 +180,35 @@ async def test_resources_and_the_prompt(
         text = getattr(walk.messages[0].content, "text", "")
         assert "Sell Relay to ops" in text
         assert "confirm: true" in text
+
+
+async def test_lists_answer_20_at_a_time_with_a_cursor(
+    connect: Connect, account: Account, api: httpx.AsyncClient
+) -> None:
+    for i in range(23):
+        await create_campaign(api, name=f"Campaign {i}")
+    async with connect(account.key) as client:
+        first = data(await client.call_tool("list_campaigns", {}))
+        assert (first["total"], len(first["campaigns"])) == (23, 20)
+        rest = data(await client.call_tool("list_campaigns", {"cursor": first["next_cursor"]}))
+        assert (len(rest["campaigns"]), rest["next_cursor"]) == (3, None)
+        seen = {c["id"] for c in first["campaigns"]} | {c["id"] for c in rest["campaigns"]}
+        assert len(seen) == 23
+        bad = await client.call_tool("list_campaigns", {"cursor": "abc"})
+        assert "invalid_request" in error_text(bad)
+
+
+async def test_a_bad_key_is_401(live_url: str) -> None:
+    async with httpx.AsyncClient() as http:
+        response = await http.post(
+            f"{live_url}/mcp", json={}, headers={"Authorization": "Bearer pk_live_nope"}
+        )
+    assert response.status_code == 401
+    assert response.json()["error"]["message"] == "Invalid or revoked API key"
+
+
+async def test_one_rule_of_the_judge(connect: Connect, account: Account) -> None:
+    async with connect(account.key) as client:
+        read = await client.read_resource("coldcraft://judge/rules?rule=em_dash")
+    body = json.loads(getattr(read.contents[0], "text", ""))
+    assert [rule["rule"] for rule in body["rules"]] == ["em_dash"]

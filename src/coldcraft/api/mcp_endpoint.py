@@ -15,11 +15,13 @@ from typing import Any
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
+from sqlalchemy.exc import DBAPIError
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 
 from coldcraft.accounts.service import account_service
+from coldcraft.api.errors import database_error
 from coldcraft.errors import AppError, Unauthorized
 from coldcraft.mcp_server.client import forwarding
 from coldcraft.mcp_server.server import build_server
@@ -80,6 +82,10 @@ class McpEndpoint:
         if scheme.lower() != "bearer" or not key.strip():
             raise Unauthorized("Missing API key: send 'Authorization: Bearer <api key>'")
         sessionmaker: SessionMaker = scope["app"].state.sessionmaker
-        async with sessionmaker() as session:
-            if await account_service.verify(session, key.strip()) is None:
-                raise Unauthorized("Invalid or revoked API key")
+        try:
+            async with sessionmaker() as session:
+                caller = await account_service.verify(session, key.strip())
+        except (DBAPIError, ConnectionError) as exc:  # out here no exception handler sees it
+            raise database_error(exc) from exc
+        if caller is None:
+            raise Unauthorized("Invalid or revoked API key")

@@ -22,16 +22,21 @@ def export_uri(campaign_id: uuid.UUID, status: str) -> str:
 
 
 def register(server: MCPServer[Any], api_for: ApiFactory) -> None:
+    # A template (the optional `?rule=<id>`): only templates are handed the caller's
+    # context, and the thresholds are the caller's workspace's.
     @server.resource(
-        "coldcraft://judge/rules{?sequence_position}",
+        "coldcraft://judge/rules{?rule}",
         name="judge_rules",
-        description="The judge's rules (ids, what each checks, severity) and the thresholds "
-        "this workspace's judge applies (house rules included).",
+        description="The judge's rules (ids, what each checks, severity, default threshold) "
+        "and the thresholds this workspace's judge applies (house rules included); "
+        "`?rule=<id>` for one rule.",
         mime_type="application/json",
     )
-    async def judge_rules(ctx: Context[Any, Any], sequence_position: str = "0") -> str:
+    async def judge_rules(ctx: Context[Any, Any], rule: str = "") -> str:
         async with api_for(ctx) as api:
             rules = RulesResponse.model_validate(await api.get("/api/skeletons/rules"))
+        if rule:
+            rules.rules = [r for r in rules.rules if r.rule == rule]
         return rules.model_dump_json(indent=1)
 
     @server.resource(

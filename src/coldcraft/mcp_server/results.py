@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field
 
 from coldcraft.campaigns.schemas import CampaignListItem, CampaignOut
@@ -19,6 +20,7 @@ from coldcraft.runs.schemas import RunOut
 from coldcraft.sequences.schemas import NodeOut, TemplateWarningOut
 
 PAGE = 20
+MAX_PAGE = 1_000_000  # the API's page limit
 PREVIEW_CHARS = 400
 
 
@@ -190,11 +192,12 @@ def _cut(text: str | None) -> str | None:
 
 
 def page_of(cursor: str | None) -> int:
-    """Cursors are page numbers (1-based) as strings; a bad one is the first page."""
-    try:
-        return max(1, int(cursor)) if cursor else 1
-    except ValueError:
+    """Cursors are page numbers (1-based) as strings, as `next_cursor` gives them."""
+    if not cursor:
         return 1
+    if not cursor.isdigit() or not 1 <= int(cursor) <= MAX_PAGE:
+        raise ToolError(f"invalid_request: cursor {cursor[:40]!r} is not one this tool gave")
+    return int(cursor)
 
 
 def next_cursor(page: int, total: int) -> str | None:

@@ -476,11 +476,8 @@ def build_server(api_for: ApiFactory) -> MCPServer[Any]:
             summary = ReviewSummary.model_validate(
                 await api.get(messages_path(campaign_id, "/summary"), {"status": "draft"})
             )
-            would = (
-                f"{summary.total - summary.by_review.get('rejected', 0)} draft(s) become "
-                f"pending for {sum(detail.prospects_by_status.values())} prospect(s) and the "
-                "campaign becomes active (sending starts)"
-            )
+            drafts = summary.total - summary.by_review.get("rejected", 0)
+            prospects = sum(detail.prospects_by_status.values())
             if not confirm or not check.can_launch:
                 return LaunchAnswer(
                     launched=False,
@@ -488,7 +485,7 @@ def build_server(api_for: ApiFactory) -> MCPServer[Any]:
                     status=check.status,
                     can_launch=check.can_launch,
                     problems=[p.model_dump(exclude_none=True) for p in check.problems],
-                    would=would,
+                    would=_launch_effect(drafts, prospects, done=False),
                     next_step=(
                         "launch_campaign again with confirm: true"
                         if check.can_launch
@@ -504,7 +501,7 @@ def build_server(api_for: ApiFactory) -> MCPServer[Any]:
             status=launched.campaign.status,
             can_launch=False,
             problems=[],
-            would=would.replace("become", "became").replace("becomes", "became"),
+            would=_launch_effect(drafts, prospects, done=True),
             next_step="pause_campaign to stop sending",
         )
 
@@ -569,6 +566,14 @@ def _view(campaign: Any, nodes: list[Any], by_status: dict[str, int]) -> Campaig
         prospects_by_status=by_status,
         ai_step_ids=ai_steps,
         next_step=hint,
+    )
+
+
+def _launch_effect(drafts: int, prospects: int, *, done: bool) -> str:
+    verb, becomes = ("became", "became") if done else ("become", "becomes")
+    return (
+        f"{drafts} unrejected draft(s) for {prospects} prospect(s) {verb} pending and the "
+        f"campaign {becomes} active (sending starts)"
     )
 
 
