@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv as csv_module
 import io
+import json
 from typing import Any
 
 from mcp import Client
@@ -60,6 +61,8 @@ async def run_pipeline(client: Client, sender_id: str) -> dict[str, Any]:
     assert "passed" in lint
 
     session_id = reply["session_id"]
+    stored = await client.read_resource(f"coldcraft://sessions/{session_id}/skeleton")
+    assert json.loads(getattr(stored.contents[0], "text", "null")) == skeleton
     examples = data(
         await client.call_tool("generate_examples", {"session_id": session_id, "count": 2})
     )

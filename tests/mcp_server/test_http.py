@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import httpx
+from jsonschema import Draft202012Validator
 
 from coldcraft.accounts.scopes import parse_scopes
 from coldcraft.accounts.service import account_service
@@ -21,6 +22,10 @@ TOOLS = {
     "edit_draft", "approve_drafts", "reject_drafts", "regenerate_drafts", "quote",
     "launch_campaign", "pause_campaign", "export_drafts",
 }  # fmt: skip
+READ_ONLY = {
+    "list_campaigns", "get_campaign", "lint_skeleton", "judge_email", "get_run", "wait_for_run",
+    "review_summary", "list_drafts", "quote", "export_drafts",
+}  # fmt: skip
 
 
 async def test_the_tool_list(connect: Connect, account: Account) -> None:
@@ -29,8 +34,13 @@ async def test_the_tool_list(connect: Connect, account: Account) -> None:
     assert {tool.name for tool in tools} == TOOLS
     for tool in tools:
         assert tool.input_schema["type"] == "object", tool.name
+        Draft202012Validator.check_schema(tool.input_schema)
+        if tool.output_schema is not None:
+            Draft202012Validator.check_schema(tool.output_schema)
         assert tool.description, tool.name
         assert tool.annotations is not None, tool.name
+        read_only = tool.annotations.read_only_hint
+        assert read_only is (tool.name in READ_ONLY), tool.name
 
 
 async def test_list_campaigns(connect: Connect, account: Account) -> None:
