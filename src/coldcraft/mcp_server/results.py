@@ -14,7 +14,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field
 
 from coldcraft.campaigns.schemas import CampaignListItem, CampaignOut
-from coldcraft.messages.schemas import MessageOut, NodeCounts
+from coldcraft.messages.schemas import MessageOut, NodeCounts, ReviewResult, ReviewSummary
 from coldcraft.quotes.schemas import Quote
 from coldcraft.runs.schemas import RunOut
 from coldcraft.sequences.schemas import NodeOut, TemplateWarningOut
@@ -122,6 +122,18 @@ class ResolveSummary(BaseModel):
     steps: list[NodeCounts]
     unmatched_examples: int
     skipped_examples: int
+    next_step: str
+
+
+class ReviewView(ReviewSummary):
+    """The API's review summary, and what to do next."""
+
+    next_step: str
+
+
+class ReviewDone(ReviewResult):
+    """The API's answer to approve / reject, and what to do next."""
+
     next_step: str
 
 

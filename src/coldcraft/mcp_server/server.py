@@ -46,6 +46,8 @@ from coldcraft.mcp_server.results import (
     LaunchAnswer,
     ProspectsAdded,
     ResolveSummary,
+    ReviewDone,
+    ReviewView,
     RunStarted,
     RunView,
     Step,
@@ -365,14 +367,22 @@ def build_server(api_for: ApiFactory) -> MCPServer[Any]:
     @server.tool(annotations=READ)
     async def review_summary(
         ctx: Ctx, campaign_id: CampaignId, filter: MessageFilter | None = None
-    ) -> ReviewSummary:
+    ) -> ReviewView:
         """The review at a glance: drafts counted by status, review state, source, the rules
         the judge named and missing fields, and how many still await review."""
         params = dump(filter) if filter else {}
         async with api_for(ctx) as api:
-            return ReviewSummary.model_validate(
+            summary = ReviewSummary.model_validate(
                 await api.get(messages_path(campaign_id, "/summary"), params)
             )
+        if summary.awaiting_review:
+            hint = (
+                f"{summary.awaiting_review} draft(s) await review: list_drafts with filter "
+                '{"flagged": true}, then edit_draft, approve_drafts or reject_drafts'
+            )
+        else:
+            hint = "launch_campaign (without confirm) to see what the launch gate says"
+        return ReviewView(**summary.model_dump(), next_step=hint)
 
     @server.tool(annotations=READ)
     async def list_drafts(
@@ -411,7 +421,7 @@ def build_server(api_for: ApiFactory) -> MCPServer[Any]:
         message_ids: list[uuid.UUID] | None = None,
         filter: MessageFilter | None = None,
         note: str | None = None,
-    ) -> ReviewResult:
+    ) -> ReviewDone:
         """Approve drafts chosen by `message_ids` or a `filter` (exactly one)."""
         return await _review(api_for, ctx, campaign_id, "approve", message_ids, filter, note)
 
@@ -422,7 +432,7 @@ def build_server(api_for: ApiFactory) -> MCPServer[Any]:
         message_ids: list[uuid.UUID] | None = None,
         filter: MessageFilter | None = None,
         note: str | None = None,
-    ) -> ReviewResult:
+    ) -> ReviewDone:
         """Reject drafts (they will not be sent) chosen by `message_ids` or a `filter`."""
         return await _review(api_for, ctx, campaign_id, "reject", message_ids, filter, note)
 
@@ -616,10 +626,11 @@ async def _review(
     message_ids: list[uuid.UUID] | None,
     filter: MessageFilter | None,
     note: str | None,
-) -> ReviewResult:
+) -> ReviewDone:
     request = body(ReviewRequest, action=action, message_ids=message_ids, filter=filter, note=note)
     async with api_for(ctx) as api:
-        return ReviewResult.model_validate(await api.post(messages_path(campaign_id), request))
+        result = ReviewResult.model_validate(await api.post(messages_path(campaign_id), request))
+    return ReviewDone(**result.model_dump(), next_step="review_summary for what is left")
 
 
 def _lead(prospect: dict[str, Any]) -> LeadIn:
