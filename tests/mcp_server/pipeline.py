@@ -115,6 +115,7 @@ async def run_pipeline(client: Client, sender_id: str) -> dict[str, Any]:
     assert dry["launched"] is False
     assert dry["can_launch"] is True, dry["problems"]
     assert "confirm: true" in dry["next_step"]
+    assert f"{summary['total']} unrejected draft(s)" in dry["would"]
     still = data(await client.call_tool("get_campaign", {"campaign_id": campaign_id}))
     assert still["campaign"]["status"] == "draft"
     return {"campaign_id": campaign_id, "drafts": summary["total"], "dry": dry}

@@ -496,11 +496,7 @@ def build_server(api_for: ApiFactory) -> MCPServer[Any]:
                     can_launch=check.can_launch,
                     problems=[p.model_dump(exclude_none=True) for p in check.problems],
                     would=_launch_effect(drafts, prospects, done=False),
-                    next_step=(
-                        "launch_campaign again with confirm: true"
-                        if check.can_launch
-                        else "fix the problems listed, then ask again"
-                    ),
+                    next_step=_launch_hint(check),
                 )
             launched = CampaignResponse.model_validate(
                 await api.post(campaign_path(campaign_id, "/launch"))
@@ -577,6 +573,14 @@ def _view(campaign: Any, nodes: list[Any], by_status: dict[str, int]) -> Campaig
         ai_step_ids=ai_steps,
         next_step=hint,
     )
+
+
+def _launch_hint(check: LaunchCheck) -> str:
+    if check.can_launch:
+        return "ask the user; with their go-ahead, launch_campaign with confirm: true"
+    if check.status != "draft":
+        return f"nothing to launch: the campaign is {check.status} (only a draft launches)"
+    return "fix the problems listed, then launch_campaign again without confirm"
 
 
 def _launch_effect(drafts: int, prospects: int, *, done: bool) -> str:
