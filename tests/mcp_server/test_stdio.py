@@ -3,6 +3,8 @@ SDK's client, as a client of a live server (COLDCRAFT_API_URL + key) or embedded
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,6 +16,7 @@ from mcp import Client, StdioServerParameters
 
 from coldcraft.accounts.scopes import parse_scopes
 from coldcraft.accounts.service import account_service
+from coldcraft.demo.script import ACCOUNT_EMAIL
 from coldcraft.store.session import SessionMaker, unit_of_work
 from tests.fixtures.campaigns import create_sender
 from tests.fixtures.factories import Account
@@ -77,3 +80,13 @@ async def test_embedded_mode_serves_the_local_data_directory(tmp_path: Path) -> 
     assert (tmp_path / "coldcraft.db").exists()
     async with stdio_mcp(env) as client:  # a second start sees the same data
         assert data(await client.call_tool("list_campaigns", {}))["total"] == 1
+    # Each start made a key for the local account and revoked it on the way out.
+    keys = subprocess.run(
+        [sys.executable, "-m", "coldcraft.cli.main", "keys", "list", "--email", ACCOUNT_EMAIL],
+        env={k: v for k, v in os.environ.items() if not k.startswith("COLDCRAFT_")} | env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    assert len(keys) == 2
+    assert all(line.endswith("revoked") for line in keys), keys
