@@ -69,19 +69,16 @@ async def _embedded(key: str) -> None:
     import contextlib
     import sys
 
-    import httpx
-
     from coldcraft.app import create_app
     from coldcraft.config import get_settings
-    from coldcraft.mcp_server.client import IN_PROCESS_URL, Api, http_client, shared
+    from coldcraft.mcp_server.client import IN_PROCESS_URL, Api, http_client, in_process, shared
     from coldcraft.mcp_server.server import build_server
 
     app = create_app(get_settings())
     async with contextlib.AsyncExitStack() as stack:
         with contextlib.redirect_stdout(sys.stderr):  # stdout carries the protocol only
             await stack.enter_async_context(app.router.lifespan_context(app))
-        transport = httpx.ASGITransport(app=app)
         http = await stack.enter_async_context(
-            http_client(base_url=IN_PROCESS_URL, api_key=key, transport=transport)
+            http_client(base_url=IN_PROCESS_URL, api_key=key, transport=in_process(app))
         )
         await build_server(shared(Api(http))).run_stdio_async()

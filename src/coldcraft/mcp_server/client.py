@@ -92,6 +92,12 @@ def http_client(
     )
 
 
+def in_process(asgi_app: Any) -> httpx.ASGITransport:
+    """The app itself as the transport. A crash comes back as the app's 500 envelope (a tool
+    error saying `internal`), not as the exception raised into the tool."""
+    return httpx.ASGITransport(app=asgi_app, raise_app_exceptions=False)
+
+
 def shared(api: Api) -> ApiFactory:
     """stdio: one client for the process, whoever calls (there is one caller)."""
 
@@ -105,7 +111,7 @@ def shared(api: Api) -> ApiFactory:
 def forwarding(asgi_app: Any) -> ApiFactory:
     """Streamable HTTP: each call goes to the app in-process with the caller's own bearer
     key, so the API itself enforces the key's ownership and scopes."""
-    transport = httpx.ASGITransport(app=asgi_app)
+    transport = in_process(asgi_app)
 
     @asynccontextmanager
     async def factory(ctx: Context[Any, Any]) -> AsyncIterator[Api]:
