@@ -56,9 +56,9 @@ class McpEndpoint:
                 await stop.wait()
 
         holder = asyncio.create_task(hold(), name="mcp-session-manager")
-        await asyncio.wait(
-            [holder, asyncio.create_task(ready.wait())], return_when=asyncio.FIRST_COMPLETED
-        )
+        waiter = asyncio.create_task(ready.wait())
+        await asyncio.wait([holder, waiter], return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
         if holder.done():
             holder.result()  # it failed to start: raise its error
         try:
@@ -71,7 +71,9 @@ class McpEndpoint:
         try:
             await self._authenticate(scope)
         except AppError as exc:
-            headers = {"WWW-Authenticate": "Bearer", **(exc.headers or {})}
+            headers = dict(exc.headers or {})
+            if exc.status_code == 401:
+                headers["WWW-Authenticate"] = "Bearer"
             response = JSONResponse(exc.envelope(), status_code=exc.status_code, headers=headers)
             await response(scope, receive, send)
             return
