@@ -8,10 +8,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from coldcraft.api import mcp_endpoint
 from coldcraft.api.errors import install_error_handlers
 from coldcraft.api.idempotency import IdempotencyMiddleware
-from coldcraft.api.mcp_endpoint import PATH as MCP_PATH
-from coldcraft.api.mcp_endpoint import McpEndpoint
 from coldcraft.api.middleware import BodySizeLimitMiddleware
 from coldcraft.api.observability import RequestIdMiddleware
 from coldcraft.api.openapi import build_openapi
@@ -62,13 +61,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url="/docs",
     )
     app.state.settings = settings
+    app.state.mcp = mcp_endpoint.McpEndpoint(app)  # Streamable HTTP at /mcp
+    app.add_route(
+        mcp_endpoint.PATH, app.state.mcp, ["GET", "POST", "DELETE"], include_in_schema=False
+    )
     install_error_handlers(app)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     app.include_router(api_router)
-    app.state.mcp = McpEndpoint(app)
-    app.add_route(
-        MCP_PATH, app.state.mcp, methods=["GET", "POST", "DELETE"], include_in_schema=False
-    )
     # Added last = outermost: CORS, request id, rate limit, size limit, idempotency.
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)

@@ -69,13 +69,3 @@ def test_keys_create_rejects_a_bad_email(data_dir: Path) -> None:
     result = runner.invoke(app, ["keys", "create", "--email", "not-an-email"])
     assert result.exit_code == 1
     assert "Not a valid email" in result.stderr
-
-
-def test_keys_create_with_scopes(data_dir: Path) -> None:
-    args = ["keys", "create", "--email", "a@example.com", "--scope", "read,write"]
-    assert runner.invoke(app, args).exit_code == 0
-    listed = runner.invoke(app, ["keys", "list", "--email", "a@example.com"]).stdout
-    assert "\tread,write\t" in listed
-    bad = runner.invoke(app, ["keys", "create", "--email", "a@example.com", "--scope", "root"])
-    assert bad.exit_code == 1
-    assert "Unknown scope 'root'" in bad.stderr

@@ -61,7 +61,7 @@ BearerToken = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_sche
 
 
 async def get_current_user(request: Request, session: DBSession, credentials: BearerToken) -> User:
-    return await _authenticate(request, session, credentials)
+    return await _authenticate(session, credentials, request)
 
 
 async def get_detached_user(request: Request, credentials: BearerToken) -> User:
@@ -69,11 +69,11 @@ async def get_detached_user(request: Request, credentials: BearerToken) -> User:
     for endpoints whose service opens its own units of work around a model call (the
     synchronous chat turn), so no request transaction stays open across it."""
     async with unit_of_work(get_sessionmaker(request)) as session:
-        return await _authenticate(request, session, credentials)
+        return await _authenticate(session, credentials, request)
 
 
 async def _authenticate(
-    request: Request, session: AsyncSession, credentials: HTTPAuthorizationCredentials | None
+    session: AsyncSession, credentials: HTTPAuthorizationCredentials | None, request: Request
 ) -> User:
     if credentials is None:
         raise Unauthorized("Missing API key: send 'Authorization: Bearer <api key>'")
