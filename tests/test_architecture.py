@@ -68,9 +68,18 @@ TYPE_FORMS = frozenset({"Annotated", "typing.Annotated"})
 LOCAL_IMPORTS_ALLOWED_IN = ("coldcraft.cli",)
 
 # Rule 3: the pure packages and everything each may import from the project.
+MCP_SCHEMA_DOMAINS = (
+    "campaigns", "chat", "examples", "lint", "messages", "prospects", "quotes", "runs",
+    "sequences",
+)  # fmt: skip
 PURE_PACKAGES: dict[str, tuple[str, ...]] = {
     "coldcraft.skeletons": ("coldcraft.skeletons",),
     "coldcraft.llm": ("coldcraft.llm", "coldcraft.config", "coldcraft.skeletons"),
+    # The MCP server is an HTTP client of the API: the request/response models, nothing else.
+    "coldcraft.mcp_server": (
+        "coldcraft.mcp_server",
+        *(f"coldcraft.{domain}.schemas" for domain in MCP_SCHEMA_DOMAINS),
+    ),
 }
 
 # Rule 4: the DBOS engine is wired in by the app and the command line, nobody else.
@@ -643,6 +652,17 @@ PLANTED = [
             " (llm/ may import only coldcraft.llm, coldcraft.config, coldcraft.skeletons)"
         ],
         id="pure-llm",
+    ),
+    pytest.param(
+        check_pure_packages,
+        {"coldcraft.mcp_server.tools": "from coldcraft.messages.service import message_service\n"},
+        [
+            "coldcraft.mcp_server.tools:1 imports coldcraft.messages.service (mcp_server/ may"
+            " import only coldcraft.mcp_server, "
+            + ", ".join(f"coldcraft.{d}.schemas" for d in MCP_SCHEMA_DOMAINS)
+            + ")"
+        ],
+        id="pure-mcp-server",
     ),
     pytest.param(
         check_worker_importers,

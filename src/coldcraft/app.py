@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from coldcraft.api import mcp_endpoint
 from coldcraft.api.errors import install_error_handlers
 from coldcraft.api.idempotency import IdempotencyMiddleware
 from coldcraft.api.middleware import BodySizeLimitMiddleware, TrailingSlashMiddleware
@@ -43,7 +44,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.run_engine = run_engine
     app.state.queue_health = run_engine.healthy
     try:
-        yield
+        async with app.state.mcp.running():  # Streamable HTTP at /mcp
+            yield
     finally:
         await run_engine.stop()
         await engine.dispose()
@@ -61,6 +63,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.mcp = mcp_endpoint.McpEndpoint(app)  # Streamable HTTP at /mcp
+    app.add_route(
+        mcp_endpoint.PATH, app.state.mcp, ["GET", "POST", "DELETE"], include_in_schema=False
+    )
     install_error_handlers(app)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     install_docs(app)

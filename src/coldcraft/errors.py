@@ -38,6 +38,20 @@ class Unauthorized(AppError):
     code = "unauthorized"
 
 
+class InsufficientScope(AppError):
+    """The key is valid but lacks the scope this action needs (`read`, `write`, `launch`)."""
+
+    status_code = 403
+    code = "insufficient_scope"
+
+    def __init__(self, scope: str) -> None:
+        super().__init__(
+            f"This API key lacks the '{scope}' scope this action needs",
+            details=[{"field": "scope", "message": scope}],
+        )
+        self.scope = scope
+
+
 class PaymentRequired(AppError):
     status_code = 402
     code = "payment_required"

@@ -21,7 +21,9 @@ from tests.cli.conftest import (
 async def test_send_returns_the_reply_and_a_skeleton(cli: Invoke) -> None:
     campaign_id, node_id = await campaign_with_ai_node(cli)
     reply = ok_json(await cli("chat", "send", campaign_id, "--node", node_id, BRIEF))
-    assert set(reply) == {"session_id", "assistant_message", "skeleton", "skeleton_updated"}
+    keys = {"session_id", "assistant_message", "skeleton", "skeleton_updated", "model"}
+    assert set(reply) == keys
+    assert reply["model"] == "offline"
     assert reply["skeleton_updated"] is True
     assert reply["skeleton"]["subject"]
 

@@ -21,15 +21,15 @@ class ApiKeyRepository(Repository[ApiKey]):
         stmt = select(ApiKey).where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))
         return await self.one_or_none(stmt)
 
-    async def user_for_active_hash(self, key_hash: str) -> tuple[str, User] | None:
-        """The stored digest and its account, in one round trip."""
+    async def user_for_active_hash(self, key_hash: str) -> tuple[str, str, User] | None:
+        """The stored digest, the key's scopes and its account, in one round trip."""
         stmt = (
-            select(ApiKey.key_hash, User)
+            select(ApiKey.key_hash, ApiKey.scopes, User)
             .join(User, User.id == ApiKey.user_id)
             .where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))
         )
         row = (await self.session.execute(stmt)).one_or_none()
-        return None if row is None else (row[0], row[1])
+        return None if row is None else (row[0], row[1], row[2])
 
     async def list_for_user(self, user: User) -> list[ApiKey]:
         stmt = select(ApiKey).where(ApiKey.user_id == user.id).order_by(ApiKey.created_at)

@@ -7,10 +7,12 @@ import hmac
 import secrets
 import time
 import uuid
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldcraft.accounts.repository import ApiKeyRepository, UserRepository
+from coldcraft.accounts.scopes import ALL_SCOPES, Scope, format_scopes, parse_scopes
 from coldcraft.errors import InvalidRequest
 from coldcraft.store.models import ApiKey, User
 
@@ -38,9 +40,17 @@ def normalise_email(email: str) -> str:
     return email
 
 
+@dataclass(frozen=True)
+class Caller:
+    """Who a verified API key belongs to, and what it may do."""
+
+    user: User
+    scopes: frozenset[Scope]
+
+
 class AccountService:
     def __init__(self) -> None:
-        self._verified: dict[str, tuple[float, User]] = {}
+        self._verified: dict[str, tuple[float, Caller]] = {}
 
     async def get_user(self, session: AsyncSession, user_id: uuid.UUID) -> User | None:
         """An account by id (a primary-key read, usually from the identity map)."""
@@ -53,18 +63,34 @@ class AccountService:
         return user or await users.add(User(email=email))
 
     async def create_key(
-        self, session: AsyncSession, *, email: str, name: str | None = None
+        self,
+        session: AsyncSession,
+        *,
+        email: str,
+        name: str | None = None,
+        scopes: frozenset[Scope] = frozenset(ALL_SCOPES),
     ) -> tuple[User, str]:
         """Create the account if needed and a new key for it; returns the clear key once."""
+        if not scopes:
+            raise InvalidRequest("A key needs at least one scope")
         user = await self.get_or_create_user(session, email=email)
         key = new_key()
         api_key = ApiKey(
-            user_id=user.id, name=name, prefix=key[:DISPLAY_PREFIX_LENGTH], key_hash=hash_key(key)
+            user_id=user.id,
+            name=name,
+            prefix=key[:DISPLAY_PREFIX_LENGTH],
+            key_hash=hash_key(key),
+            scopes=format_scopes(scopes),
         )
         await ApiKeyRepository(session).add(api_key)
         return user, key
 
     async def authenticate(self, session: AsyncSession, key: str) -> User | None:
+        caller = await self.verify(session, key)
+        return None if caller is None else caller.user
+
+    async def verify(self, session: AsyncSession, key: str) -> Caller | None:
+        """The account and scopes of an active key, or None."""
         if not key.startswith(KEY_PREFIX) or len(key) > 200:
             return None
         digest = hash_key(key)
@@ -75,15 +101,17 @@ class AccountService:
         # The lookup is by digest; compare again in constant time before trusting it.
         if found is None or not hmac.compare_digest(found[0], digest):
             return None
-        self._remember(digest, found[1])
-        return found[1]
-
-    def _remember(self, digest: str, user: User) -> None:
-        if len(self._verified) >= AUTH_CACHE_MAX:
-            self._verified.clear()
+        stored, scopes, user = found
         # A detached copy: the request session that loaded `user` is closed after the request.
         copy = User(id=user.id, email=user.email, name=user.name, created_at=user.created_at)
-        self._verified[digest] = (time.monotonic() + AUTH_CACHE_SECONDS, copy)
+        caller = Caller(user=copy, scopes=parse_scopes(scopes) if scopes else frozenset())
+        self._remember(stored, caller)
+        return Caller(user=user, scopes=caller.scopes)
+
+    def _remember(self, digest: str, caller: Caller) -> None:
+        if len(self._verified) >= AUTH_CACHE_MAX:
+            self._verified.clear()
+        self._verified[digest] = (time.monotonic() + AUTH_CACHE_SECONDS, caller)
 
     async def revoke_key(self, session: AsyncSession, key: str) -> bool:
         digest = hash_key(key.strip())

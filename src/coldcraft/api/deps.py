@@ -9,9 +9,10 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldcraft.accounts.service import account_service
+from coldcraft.accounts.service import Caller, account_service
+from coldcraft.api.scopes import required_scope
 from coldcraft.config import Settings
-from coldcraft.errors import Unauthorized
+from coldcraft.errors import InsufficientScope, Unauthorized
 from coldcraft.runs.kinds import RunQueue
 from coldcraft.store.models import User
 from coldcraft.store.session import SessionMaker, commit, discard_hooks, read_only, reading
@@ -80,10 +81,20 @@ async def _authenticate(
                 f"(got a value starting {sent.split()[0][:8]!r})"
             )
         raise Unauthorized("Missing API key: send 'Authorization: Bearer <api key>'")
-    user = await account_service.authenticate(session, credentials.credentials)
-    if user is None:
+    return await authenticate_key(request, session, credentials.credentials)
+
+
+async def authenticate_key(request: Request, session: AsyncSession, key: str) -> User:
+    """The key's account, once the key is known to hold the scope the route needs
+    (api/scopes.py): 401 for an unknown or revoked key, 403 `insufficient_scope` else."""
+    caller: Caller | None = await account_service.verify(session, key)
+    if caller is None:
         raise Unauthorized("Invalid or revoked API key")
-    return user
+    route = request.scope.get("route")
+    scope = required_scope(request.method, getattr(route, "path", request.url.path))
+    if scope not in caller.scopes:
+        raise InsufficientScope(scope)
+    return caller.user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

@@ -27,13 +27,16 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
         400: "Invalid request (`invalid_request`, `wrong_status`, `no_framework`)",
         401: "Missing, invalid or revoked API key",
         402: "Spend cap reached",
+        403: "The API key lacks the scope this action needs (`insufficient_scope`)",
         404: "Not found (also another account's resource)",
         409: "Conflict (`conflict`, `session_busy`)",
         413: "Request body too large",
         429: "Rate limited",
         502: "Model provider failed",
     }
-    return {code: {"model": ErrorEnvelope, "description": descriptions[code]} for code in codes}
+    # Every authenticated route can answer 403 `insufficient_scope` (api/scopes.py).
+    declared = sorted({*codes, 403}) if 401 in codes else codes
+    return {code: {"model": ErrorEnvelope, "description": descriptions[code]} for code in declared}
 
 
 AUTH_ERRORS = errors(400, 401)

@@ -57,6 +57,12 @@ def demo(
 
 
 def _demo_key() -> str:
+    return local_key(ACCOUNT_NAME)
+
+
+def local_key(name: str) -> str:
+    """A new key for the local (demo) account on the configured database: what the demo and
+    the embedded `coldcraft mcp` use, so both see the same campaigns."""
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from coldcraft.accounts.service import account_service
@@ -64,7 +70,7 @@ def _demo_key() -> str:
     from coldcraft.demo.script import ACCOUNT_EMAIL
 
     async def work(session: AsyncSession) -> str:
-        _, key = await account_service.create_key(session, email=ACCOUNT_EMAIL, name=ACCOUNT_NAME)
+        _, key = await account_service.create_key(session, email=ACCOUNT_EMAIL, name=name)
         return key
 
     return run_in_session(work)

@@ -16,13 +16,23 @@ app = typer.Typer(help="Accounts and API keys.", no_args_is_help=True)
 def create(
     email: Annotated[str, typer.Option(help="Account email; the account is created if new.")],
     name: Annotated[str | None, typer.Option(help="A label for this key.")] = None,
+    scope: Annotated[
+        str | None,
+        typer.Option(
+            help="What the key may do, comma-separated: read, write (create, edit, spend), "
+            "launch (launch, pause, resume, delete a campaign). Default: all three."
+        ),
+    ] = None,
 ) -> None:
     """Create an API key and print it (only the key, on stdout). It is shown once."""
+    from coldcraft.accounts.scopes import parse_scopes
     from coldcraft.accounts.service import account_service
     from coldcraft.cli._async import run_in_session
 
     async def work(session: AsyncSession) -> str:
-        _, key = await account_service.create_key(session, email=email, name=name)
+        _, key = await account_service.create_key(
+            session, email=email, name=name, scopes=parse_scopes(scope)
+        )
         return key
 
     try:
@@ -49,14 +59,14 @@ def revoke(key: Annotated[str, typer.Argument(help="The full API key to revoke."
 
 @app.command("list")
 def list_keys(email: Annotated[str, typer.Option(help="Account email.")]) -> None:
-    """List an account's keys (prefix, name, created, revoked)."""
+    """List an account's keys (prefix, name, created, scopes, revoked)."""
     from coldcraft.accounts.service import account_service
     from coldcraft.cli._async import run_in_session
 
     async def work(session: AsyncSession) -> list[str]:
         keys = await account_service.list_keys(session, email=email)
         return [
-            f"{k.prefix}...\t{k.name or ''}\t{k.created_at:%Y-%m-%d}\t"
+            f"{k.prefix}...\t{k.name or ''}\t{k.created_at:%Y-%m-%d}\t{k.scopes}\t"
             f"{'revoked' if k.revoked_at else 'active'}"
             for k in keys
         ]

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from coldcraft.cli import client_commands, db, demo, keys, models, serve, worker
+from coldcraft.cli import client_commands, db, demo, keys, mcp_command, models, serve, worker
 
 app = typer.Typer(
     name="coldcraft",
@@ -42,6 +42,7 @@ app.command("worker")(worker.worker)
 app.add_typer(db.app, name="db")
 app.add_typer(keys.app, name="keys")
 app.command("models")(models.models_command)
+app.command("mcp", help=mcp_command.HELP)(mcp_command.mcp)
 client_commands.register(app)
 
 

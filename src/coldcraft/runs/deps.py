@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Query
+from fastapi import Depends, Path, Query, Request
 
-from coldcraft.accounts.service import account_service
-from coldcraft.api.deps import AppSettings, BearerToken, DBSession
+from coldcraft.api.deps import AppSettings, BearerToken, DBSession, authenticate_key
 from coldcraft.errors import InvalidRequest, Unauthorized
 from coldcraft.runs.service import run_service
 from coldcraft.runs.tokens import TOKEN_PREFIX, looks_like_run_id
@@ -34,6 +33,7 @@ QueryToken = Annotated[
 
 
 async def get_readable_run(
+    request: Request,
     run_id: RunId,
     session: DBSession,
     settings: AppSettings,
@@ -42,9 +42,7 @@ async def get_readable_run(
 ) -> Run:
     bearer = credentials.credentials if credentials is not None else None
     if bearer is not None and not bearer.startswith(TOKEN_PREFIX):
-        user = await account_service.authenticate(session, bearer)
-        if user is None:
-            raise Unauthorized("Invalid or revoked API key")
+        user = await authenticate_key(request, session, bearer)
         return await run_service.get_owned(session, user, run_id)
     run_token = bearer or token
     if run_token is None:

@@ -27,5 +27,7 @@ class ApiKey(IdMixin, TimestampMixin, Base):
     name: Mapped[str | None] = mapped_column(String(200))
     prefix: Mapped[str] = mapped_column(String(20))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Comma-separated, a subset of read,write,launch (accounts/scopes.py).
+    scopes: Mapped[str] = mapped_column(String(50), server_default="read,write,launch")
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
