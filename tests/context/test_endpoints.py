@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
 
 from tests.fixtures.factories import Account
 
@@ -58,3 +59,40 @@ async def test_concurrent_first_puts_do_not_collide(api: httpx.AsyncClient) -> N
     responses = await asyncio.gather(*(api.put("/api/context", json=b) for b in bodies))
     assert {r.status_code for r in responses} == {200}
     assert (await api.get("/api/context")).json()["context"]["version"] in range(8)
+
+
+async def test_banned_words_at_the_top_of_the_context_are_house_rules_too(
+    api: httpx.AsyncClient,
+) -> None:
+    """As docs/cli.md wrote it; `house_rules` wins where both say."""
+    context = {
+        "company": "Acme",
+        "banned_words": ["pineapple"],
+        "house_rules": {"max_exclamations": 0},
+    }
+    assert (await api.put("/api/context", json={"context": context})).status_code == 200
+    judged = await api.post(
+        "/api/emails/judge",
+        json={"subject": "A note", "body": "Hi Ana,\n\nOur pineapple helps your team. Worth a chat?"},
+    )
+    rules = {issue["rule"] for issue in judged.json()["issues"]}
+    assert "banned_phrase" in rules
+
+
+@pytest.mark.parametrize(
+    ("context", "said"),
+    [
+        (
+            {"house_rules": {"banned_word": ["x"]}},
+            "house_rules.banned_word: not a house rule (did you mean 'banned_words'?)",
+        ),
+        ({"max_word": 90}, "max_word: not a house rule"),
+    ],
+)
+async def test_an_unknown_rule_key_is_refused_with_a_suggestion(
+    api: httpx.AsyncClient, context: dict[str, object], said: str
+) -> None:
+    response = await api.put("/api/context", json={"context": context})
+    assert response.status_code == 400
+    assert said in response.json()["error"]["message"]
+    assert (await api.get("/api/context")).json()["context"] is None  # nothing stored

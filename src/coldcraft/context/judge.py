@@ -10,17 +10,21 @@ from typing import Any
 
 from coldcraft.config import Settings
 from coldcraft.skeletons.judge import JudgeContext, JudgeSettings
+from coldcraft.skeletons.rules.settings import HOUSE_RULE_KEYS
 from coldcraft.skeletons.schema import Lead
 
 
 def judge_settings(
     settings: Settings, workspace_context: Mapping[str, Any] | None
 ) -> JudgeSettings:
-    """Thresholds from settings, overridden by the workspace context's `house_rules`."""
-    house_rules = (workspace_context or {}).get("house_rules")
-    return settings.judge.with_house_rules(
-        house_rules if isinstance(house_rules, Mapping) else None
-    )
+    """Thresholds from settings, overridden by the workspace context's house rules: the
+    keys under `house_rules`, and rule keys written at the top of the context too
+    (`{"banned_words": [...]}`, as people write it); `house_rules` wins where both say."""
+    context = workspace_context or {}
+    nested = context.get("house_rules")
+    rules = {k: v for k, v in context.items() if k in HOUSE_RULE_KEYS}
+    rules |= dict(nested) if isinstance(nested, Mapping) else {}
+    return settings.judge.with_house_rules(rules or None)
 
 
 def judge_context(

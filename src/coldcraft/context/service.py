@@ -7,6 +7,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldcraft.context.repository import ContextRepository
+from coldcraft.errors import InvalidRequest
+from coldcraft.skeletons.rules.settings import rule_key_problems
 from coldcraft.store.models import User
 
 
@@ -20,6 +22,10 @@ class ContextService:
     ) -> dict[str, Any] | None:
         """Replace the whole object, stored as given (`house_rules` is read by the judge);
         `None` clears it."""
+        problems = rule_key_problems(context or {})
+        if problems:
+            details = [{"field": p.split(":")[0], "message": p} for p in problems]
+            raise InvalidRequest(f"Unknown house rule: {'; '.join(problems)}", details=details)
         contexts = ContextRepository(session)
         if context is None:
             await contexts.delete_for(user.id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 import re
 from collections.abc import Mapping
@@ -69,6 +70,32 @@ class JudgeSettings:
 
 
 _FIELD_NAMES = frozenset(field.name for field in dataclasses.fields(JudgeSettings))
+HOUSE_RULE_KEYS = _FIELD_NAMES | frozenset(_LIST_ALIASES)
+# A workspace-context key that reads like a judge rule ("banned_words", "max_words"...).
+_RULE_LIKE = re.compile(
+    r"^(?:banned|extra|allowed|max|min|subject|readability|follow_up|first_touch)_"
+)
+
+
+def rule_key_problems(context: Mapping[str, Any]) -> list[str]:
+    """Keys of a workspace context that name a judge rule coldcraft does not have, each with
+    the known keys it may have meant: in `house_rules` every key must be known; at the top
+    level only keys that read like a rule are checked (the rest is free-form context)."""
+    problems = []
+    house_rules = context.get("house_rules")
+    listed = list(house_rules) if isinstance(house_rules, Mapping) else []
+    for key in listed:
+        if key not in HOUSE_RULE_KEYS:
+            problems.append(f"house_rules.{key}: not a house rule{_did_you_mean(str(key))}")
+    for key in context:
+        if isinstance(key, str) and _RULE_LIKE.match(key) and key not in HOUSE_RULE_KEYS:
+            problems.append(f"{key}: not a house rule{_did_you_mean(key)}")
+    return problems
+
+
+def _did_you_mean(key: str) -> str:
+    close = difflib.get_close_matches(key, sorted(HOUSE_RULE_KEYS), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _number(raw: Any) -> float | None:
