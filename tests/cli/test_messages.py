@@ -37,8 +37,8 @@ async def test_list_filters_by_prospect_and_status(cli: Invoke) -> None:
     assert ok_json(await cli("messages", "list", cid, "--status", "sent"))["messages"] == []
     paged = ok_json(await cli("messages", "list", cid, "--limit", "1", "--page", "2"))
     assert (len(paged["messages"]), paged["total"]) == (1, 2)
-    table = await cli("messages", "list", cid, "--format", "table")
-    assert "Hi Ada" in table.stdout
+    table = await cli("messages", "list", cid, "--format", "table", COLUMNS="120")
+    assert one["subject"][:20] in table.stdout
 
 
 async def test_edit_marks_the_message_manually_edited(cli: Invoke) -> None:
@@ -139,3 +139,17 @@ async def test_a_quote_from_the_cli(cli: Invoke) -> None:
     assert quote["sufficient"] is True
     refused = await cli("credits", "preview", "generate_ai", "--campaign", cid)
     assert refused.exit_code == 1
+
+
+async def test_the_table_fits_80_columns_with_short_ids_and_verdicts(cli: Invoke) -> None:
+    cid = await _resolved_campaign(cli)
+    first = ok_json(await cli("messages", "list", cid))["messages"][0]
+    table = await cli("messages", "list", cid, "-F", "table", COLUMNS="80")
+    assert table.exit_code == 0, table.output
+    lines = table.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert first["id"][:8] in table.stdout
+    assert first["id"] not in table.stdout  # shortened, as the caption says
+    assert "ids shortened; -F json prints them whole" in table.stdout
+    assert "review_state" in table.stdout
+    assert "unreviewed" in table.stdout  # not folded into 3-letter pieces

@@ -73,7 +73,10 @@ async def test_banned_words_at_the_top_of_the_context_are_house_rules_too(
     assert (await api.put("/api/context", json={"context": context})).status_code == 200
     judged = await api.post(
         "/api/emails/judge",
-        json={"subject": "A note", "body": "Hi Ana,\n\nOur pineapple helps your team. Worth a chat?"},
+        json={
+            "subject": "A note",
+            "body": "Hi Ana,\n\nOur pineapple helps your team. Worth a chat?",
+        },
     )
     rules = {issue["rule"] for issue in judged.json()["issues"]}
     assert "banned_phrase" in rules

@@ -17,8 +17,10 @@ def models_command() -> None:
 
     settings = get_settings()
     table = Table(title="coldcraft models")
-    for column in ("role", "model", "provider", "why"):
-        table.add_column(column)
+    # The model strings are what this command exists to show: never cut; the reason folds.
+    for column in ("role", "model", "provider"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("why", overflow="fold")
     try:
         descriptions = describe_models(settings)
     except ValueError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from enum import StrEnum
 from typing import Any
 
@@ -13,16 +14,20 @@ from rich.table import Table
 from coldcraft.cli.client import ApiConnectionError, ApiError
 
 CELL_MAX = 60
+SHORT_ID = 8  # ids in a table: the first 8 characters, like git's short hashes
+# Text a table shows whole, folded over lines (advice is never cut mid-sentence).
+WHOLE = frozenset({"message", "reason", "why"})
 
-# Columns shown in table mode for each list the API returns; other lists show their scalars.
+# Columns shown in table mode for each list the API returns (the ones a person scans first,
+# so that a table fits 80 columns); other lists show their scalars. `-F json` has everything.
 COLUMNS: dict[str, list[str]] = {
-    "campaigns": ["id", "name", "type", "status", "node_count", "daily_limit", "created_at"],
-    "sequence_nodes": ["position", "id", "type", "subject", "body", "delay_days", "ai_node"],
-    "senders": ["id", "type", "first_name", "last_name", "email_address", "display_name"],
-    "prospects": ["id", "status", "email", "linkedin_url", "first_name", "last_name", "company"],
-    "sessions": ["id", "title", "framework_version", "task_status", "campaign_id"],
-    "messages": ["id", "status", "subject", "body_text", "prospect_id"],
-    "generated_examples": ["lead_id", "subject", "body", "quality", "error"],
+    "campaigns": ["id", "name", "status", "type", "node_count", "created_at"],
+    "sequence_nodes": ["position", "id", "type", "subject", "delay_days"],
+    "senders": ["id", "type", "first_name", "email_address"],
+    "prospects": ["id", "status", "first_name", "last_name", "company", "email"],
+    "sessions": ["id", "title", "framework_version", "task_status"],
+    "messages": ["id", "prospect_id", "node_id", "review_state", "quality", "subject"],
+    "generated_examples": ["lead_id", "subject", "quality", "error"],
     "issues": ["rule", "severity", "message"],
     "runs": ["id", "kind", "status", "progress", "created_at"],
     "details": ["field", "message"],
@@ -90,14 +95,30 @@ def kv_table(obj: dict[str, Any], *, title: str | None = None) -> Table:
 
 def list_table(rows: list[dict[str, Any]], *, title: str) -> Table:
     columns = COLUMNS.get(title) or _scalar_columns(rows)
-    table = Table(title=f"{title} ({len(rows)})", title_justify="left")
+    shortened = any(_is_id(column) for column in columns)
+    caption = "ids shortened; -F json prints them whole" if shortened and rows else None
+    table = Table(title=f"{title} ({len(rows)})", title_justify="left", caption=caption)
     for column in columns:
-        # The row's own id stays whole (it is what you copy); other ids may fold.
-        is_id = column == "id"
-        table.add_column(column, overflow="fold", no_wrap=is_id, min_width=36 if is_id else None)
+        short = _is_id(column) or column in ("created_at", "updated_at")
+        table.add_column(column, overflow="fold", no_wrap=short)
     for row in rows:
-        table.add_row(*(cell(row.get(column), one_line=True) for column in columns))
+        table.add_row(*(_cell_in(column, row.get(column)) for column in columns))
     return table
+
+
+_GENERATED_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f-]{27}|run_[0-9a-z]{20,}")  # not a lead's email
+
+
+def _is_id(column: str) -> bool:
+    return column == "id" or column.endswith("_id")
+
+
+def _cell_in(column: str, value: Any) -> str:
+    if _is_id(column) and isinstance(value, str) and _GENERATED_ID.fullmatch(value):
+        return value[:SHORT_ID]
+    if column.endswith("_at") and isinstance(value, str):
+        return value[:10]  # the date: the time is in -F json
+    return cell(value, one_line=True, limit=None if column in WHOLE else CELL_MAX)
 
 
 def _scalar_columns(rows: list[dict[str, Any]]) -> list[str]:
