@@ -113,4 +113,6 @@ def test_the_readme_tour_works(server: tuple[str, str]) -> None:
     assert result.returncode == 0, result.stdout[-4000:] + "\n" + result.stderr[-4000:]
     csv_lines = [line for line in result.stdout.splitlines() if line.startswith("sarah@acme")]
     assert csv_lines, result.stdout[-4000:]
+    # The seeded email step is written in the tour: its drafts are not blank.
+    assert any("A short follow-up on my last note" in line for line in result.stdout.splitlines())
     assert "event: end" in result.stdout

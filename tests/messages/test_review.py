@@ -272,6 +272,10 @@ async def test_the_summary_and_the_filters_agree(api: httpx.AsyncClient) -> None
     assert await listed(rule="em_dash") == [bob["id"]]
     assert await listed(missing_field="company") == [bob["id"]]
     assert len(await listed(missing_field="first_name")) == 2
+    # A name matches whole elements only, never a part of a longer one.
+    assert await listed(missing_field="name") == []
+    assert await listed(missing_field="first") == []
+    assert await listed(rule="em") == []
     assert len(await listed(flagged="true")) == 2
     assert await listed(edited="true") == [bob["id"]]
     assert await listed(rule="no_such_rule") == []

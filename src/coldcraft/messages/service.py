@@ -39,7 +39,7 @@ from coldcraft.skeletons.schema import CampaignInfo
 from coldcraft.store.models import Campaign, CampaignProspectMessage, SequenceNode, User
 from coldcraft.store.session import SessionMaker, reading, unit_of_work
 
-BATCH = 100  # prospects per read + upsert round trip (and per transaction)
+BATCH = 200  # prospects per read + upsert round trip (and per transaction)
 ANALYZE_AFTER = 5000  # drafts written by one resolve that call for fresh planner statistics
 
 
