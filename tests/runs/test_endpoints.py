@@ -34,6 +34,8 @@ async def test_owner_reads_a_run_with_the_api_key(
     assert run["usage"] == {
         "input_tokens": 20,
         "output_tokens": 10,
+        "cache_read_tokens": 12,  # prompt caching at work, summed over the items
+        "cache_write_tokens": 0,
         "requests": 2,
         "cost_usd": 0.002,
     }

@@ -53,7 +53,10 @@ class EchoKind(RunKind[dict[str, Any], EchoParams]):
         await asyncio.sleep(params.delay)
         if item.key in params.fail:
             raise RuntimeError(f"scripted failure for {item.key}")
-        usage = Usage(input_tokens=10, output_tokens=5, requests=1, cost_usd=0.001)
+        # Part of the input read from a provider cache, as a real run reports it.
+        usage = Usage(
+            input_tokens=10, output_tokens=5, cache_read_tokens=6, requests=1, cost_usd=0.001
+        )
         return ItemOutcome(ok=True, result=Echoed(echo=item.key, **item.data), usage=usage)
 
     async def write(

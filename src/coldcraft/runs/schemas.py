@@ -21,8 +21,11 @@ class RunProgress(BaseModel):
 
 
 class RunUsage(BaseModel):
-    input_tokens: int = 0
+    input_tokens: int = 0  # includes the cache reads and writes below
     output_tokens: int = 0
+    # Prompt caching at work (docs/llm.md): tokens read from / written to the provider's cache.
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
     requests: int = 0
     cost_usd: float = 0.0
 
