@@ -4,7 +4,9 @@ GET /api/campaigns/ai-chat-sessions/{id} (the row clients poll) against a real
 `coldcraft serve` in its own process (one uvicorn worker: one core), from an open-loop
 client in this process: requests start on a fixed schedule and latency counts from the
 scheduled start, so queueing shows. Reports achieved rate, p50/p95/p99, errors and the
-server process's CPU per request (from /proc).
+server process's CPU per request (from /proc). A failed request (an error status or a
+transport error such as a dropped connection) is counted as an error, never fatal.
+`--repeat N` runs every rate N times and ends with the median p95 (min-max, n) per rate.
 """
 
 from __future__ import annotations
@@ -58,7 +60,11 @@ async def _load(url: str, key: str, path: str, rps: float, seconds: float) -> li
     async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits) as client:
 
         async def one(scheduled: float) -> None:
-            response = await client.get(path, timeout=30)
+            try:
+                response = await client.get(path, timeout=30)
+            except httpx.TransportError:  # counted, not fatal: the run goes on
+                latencies.append(-1.0)
+                return
             latencies.append(
                 -1.0 if response.status_code != 200 else time.perf_counter() - scheduled
             )
@@ -73,15 +79,26 @@ async def _load(url: str, key: str, path: str, rps: float, seconds: float) -> li
     return latencies
 
 
-def _report(rps: float, seconds: float, latencies: list[float], cpu: float) -> None:
+def _report(rps: float, seconds: float, latencies: list[float], cpu: float) -> float:
+    """Print one run's figures; return its p95 (ms)."""
     ok = sorted(x * 1000 for x in latencies if x >= 0)
     errors = len(latencies) - len(ok)
     q = statistics.quantiles(ok, n=100) if len(ok) > 1 else [0.0] * 99
     print(
         f"offered {rps:>5.0f}/s  achieved {len(ok) / seconds:>6.1f}/s  "
         f"p50 {q[49]:6.1f} ms  p95 {q[94]:6.1f} ms  p99 {q[98]:6.1f} ms  errors {errors}  "
-        f"server cpu {cpu * 1000 / max(1, len(latencies)):.2f} ms/request"
+        f"server cpu {cpu * 1000 / max(1, len(latencies)):.2f} ms/request",
+        flush=True,
     )
+    return q[94]
+
+
+def _summary(p95s: dict[float, list[float]]) -> None:
+    for rps, values in p95s.items():
+        print(
+            f"offered {rps:>5.0f}/s  p95 median {statistics.median(values):6.1f} ms "
+            f"(min {min(values):.1f}, max {max(values):.1f}, n={len(values)})"
+        )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -89,6 +106,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rps", type=float, nargs="+", default=[100.0, 200.0, 300.0])
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--postgres", help="a postgresql+asyncpg:// URL (default: SQLite)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per rate (median, min-max)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as data_dir:
         env = {k: v for k, v in os.environ.items() if not k.startswith("COLDCRAFT_")}
@@ -108,10 +126,15 @@ def main(argv: list[str] | None = None) -> None:
         try:
             _wait(url)
             path = f"/api/campaigns/ai-chat-sessions/{_session_id(url, key)}"
-            for rps in args.rps:
-                before = _cpu_seconds(server.pid)
-                latencies = asyncio.run(_load(url, key, path, rps, args.seconds))
-                _report(rps, args.seconds, latencies, _cpu_seconds(server.pid) - before)
+            p95s: dict[float, list[float]] = {rps: [] for rps in args.rps}
+            for _ in range(args.repeat):
+                for rps in args.rps:
+                    before = _cpu_seconds(server.pid)
+                    latencies = asyncio.run(_load(url, key, path, rps, args.seconds))
+                    cpu = _cpu_seconds(server.pid) - before
+                    p95s[rps].append(_report(rps, args.seconds, latencies, cpu))
+            if args.repeat > 1:
+                _summary(p95s)
         finally:
             server.terminate()
             server.wait(timeout=30)
