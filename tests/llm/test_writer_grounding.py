@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from coldcraft.config import Settings
 from coldcraft.llm.context import read_section
+from coldcraft.llm.models import resolve_model
 from coldcraft.llm.writer_agent import write_email
 from coldcraft.skeletons.schema import Lead
 from tests.llm.builders import LEADS, good_skeleton, writer_input
@@ -136,3 +138,18 @@ async def test_a_copy_that_survives_the_repair_stays_failed() -> None:
     email = await write_email(inp, model=resolved(fn))
     assert not email.passed
     assert [i.rule for i in email.issues] == ["repeats_earlier_touch"]
+
+
+async def test_the_offline_model_words_each_follow_up_afresh() -> None:
+    writer = resolve_model("writer", Settings(writer_model="offline"))
+    received = [FIRST_TOUCH]
+    bodies = []
+    for position in (1, 2, 3):
+        inp = writer_input(good_skeleton(position=1), LEADS[0], position=position)
+        inp.sequence.prior_nodes = list(received)
+        email = await write_email(inp, model=writer)
+        assert email.passed, email.issues
+        assert email.attempts == 1
+        bodies.append(email.body)
+        received.append({"type": "email", "subject": email.subject, "body": email.body})
+    assert len(set(bodies)) == 3
