@@ -58,7 +58,7 @@ _OPENERS = " \t\"'\u201c\u2018(*-\u2022"
 
 
 @dataclass(frozen=True)
-class Claim:
+class UngroundedSpan:
     """A span of written text that must be grounded: a number or a proper name."""
 
     start: int
@@ -114,22 +114,24 @@ def skeleton_texts(skeleton: Skeleton) -> list[str]:
     return [skeleton.subject, skeleton.body, *strings_of([b.model_dump() for b in skeleton.blocks])]
 
 
-def find_claims(text: str, grounding: Grounding) -> list[Claim]:
+def find_claims(text: str, grounding: Grounding) -> list[UngroundedSpan]:
     """The spans of `text` the grounding does not support, in order."""
     claims = [
-        Claim(m.start(), m.end(), m[0].strip(), "number")
+        UngroundedSpan(m.start(), m.end(), m[0].strip(), "number")
         for m in _CLAIM_NUMBER_RE.finditer(text)
         if _value(m) not in grounding.numbers
     ]
-    names: list[Claim] = []
+    names: list[UngroundedSpan] = []
     for match in _WORD_RE.finditer(text):
         if not _is_ungrounded_name(text, match, grounding):
             continue
         last = names[-1] if names else None
         if last is not None and text[last.end : match.start()] == " ":  # "Jane Doe": one span
-            names[-1] = Claim(last.start, match.end(), text[last.start : match.end()], "name")
+            names[-1] = UngroundedSpan(
+                last.start, match.end(), text[last.start : match.end()], "name"
+            )
         else:
-            names.append(Claim(match.start(), match.end(), match[0], "name"))
+            names.append(UngroundedSpan(match.start(), match.end(), match[0], "name"))
     return sorted([*claims, *names], key=lambda claim: claim.start)
 
 
