@@ -227,11 +227,9 @@ async def write_email(inp: WriterInput, *, model: ResolvedModel) -> WrittenEmail
         subject, body, issues = _check(inp, template, texts, grounding)
         attempts = 2
         if any(i.rule == UNGROUNDED and i.severity == "error" for i in issues):
-            subject, body, issues = _without_claims(inp, template, texts, grounding) or (
-                subject,
-                body,
-                issues,
-            )
+            fallback = _without_claims(inp, template, texts, grounding)
+            if fallback is not None:
+                subject, body, issues = fallback
     return WrittenEmail(subject, body, passed(issues), issues, model.name, usage, attempts)
 
 
