@@ -26,7 +26,7 @@ from tests.llm.fake_providers import Fail, FakeProvider, Reply, ToolCall
 GOOD = good_skeleton_args()
 EM_DASH = {**GOOD, "body": GOOD["body"].replace("Hi %first_name|there%,", "Hi \u2014 there,")}
 TEXTS = [
-    "Since you run operations at Acme, invoices probably land on your desk every week.",
+    "Since you run operations, invoices probably land on your desk every week.",
     "Most finance teams lose a few hours each week chasing approvals by hand.",
     "Flowly routes each invoice to the right approver, so nothing sits in an inbox.",
 ]

@@ -47,6 +47,7 @@ def test_rules_lists_every_rule_of_the_table() -> None:
         "em_dash", "ai_block_syntax", "merge_field_unknown", "blocks_match",
         "example_rendered", "subject_length", "body_length", "banned_phrase", "spam_words",
         "shouting", "links_first_touch", "single_cta", "readability", "unresolved_placeholder",
+        "ungrounded_claim", "repeats_earlier_touch",
     ]  # fmt: skip
     assert RULES["subject_length"].threshold == "1..60 (warning above 50)"
 

@@ -11,12 +11,17 @@ The request is laid out for prompt caching and for prompt-injection defence:
   cached prefix) and the AI block instructions (merge fields substituted) inside
   `<ai_blocks>`, tag characters neutralised (see `context.quote_json`).
 The rendered email runs the judge and the guards; a failure gets exactly one repair attempt
-with the issues fed back, then the email is returned with `passed=False`.
+with the issues fed back, then the email is returned with `passed=False`. The judge also sees
+the texts the model wrote: their numbers and names must be grounded in the input
+(`ungrounded_claim`), and a follow-up's must not repeat an earlier touch
+(`repeats_earlier_touch`). When the repair still makes an ungrounded claim, the sentences
+holding it are dropped and the email judged again (see `_without_claims`).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated, Any, cast
@@ -33,6 +38,15 @@ from coldcraft.llm.prompts import load
 from coldcraft.llm.structured import OutputSpec, request_output
 from coldcraft.llm.usage import Usage
 from coldcraft.skeletons.judge import JudgeContext, judge_email
+from coldcraft.skeletons.rules.common import quoted
+from coldcraft.skeletons.rules.grounding import (
+    NOT_FOUND,
+    Grounding,
+    find_claims,
+    skeleton_texts,
+    strings_of,
+)
+from coldcraft.skeletons.rules.grounding import RULE as UNGROUNDED
 from coldcraft.skeletons.schema import CampaignInfo, Issue, Lead, Sender, Skeleton, passed
 from coldcraft.skeletons.template import (
     CompiledTemplate,
@@ -59,6 +73,7 @@ class WriterInput:
     workspace_context: dict[str, Any] | None
     judge: JudgeContext
     reviewer_note: str | None = None  # a person's instruction for this rewrite
+    facts: tuple[str, ...] = ()  # cited facts (research) the email may state
 
 
 @dataclass
@@ -197,19 +212,24 @@ async def write_email(inp: WriterInput, *, model: ResolvedModel) -> WrittenEmail
         issue = Issue(rule="ai_block_syntax", message=f"The skeleton does not render: {exc}")
         return WrittenEmail("", "", False, [issue], model.name, Usage(), 0)
     instructions = template.instructions
+    grounding = grounding_of(inp)
     if not instructions:
-        subject, body, issues = _check(inp, template, [])
+        subject, body, issues = _check(inp, template, [], grounding)
         return WrittenEmail(subject, body, passed(issues), issues, model.name, Usage(), 0)
     prefix = shared_prefix(inp)
     texts, usage = await _write(model, prefix, lead_prompt(inp, instructions), len(instructions))
-    subject, body, issues = _check(inp, template, texts)
+    subject, body, issues = _check(inp, template, texts, grounding)
     attempts = 1
     if not passed(issues):
         prompt = repair_prompt(inp, instructions, texts, issues)
         texts, more = await _write(model, prefix, prompt, len(instructions))
         usage.add(more)
-        subject, body, issues = _check(inp, template, texts)
+        subject, body, issues = _check(inp, template, texts, grounding)
         attempts = 2
+        if any(i.rule == UNGROUNDED and i.severity == "error" for i in issues):
+            fallback = _without_claims(inp, template, texts, grounding)
+            if fallback is not None:
+                subject, body, issues = fallback
     return WrittenEmail(subject, body, passed(issues), issues, model.name, usage, attempts)
 
 
@@ -243,7 +263,9 @@ async def _write(
     return [text.strip() for text in output.blocks], Usage.from_run_usage(usage)
 
 
-def _check(inp: WriterInput, template: _Template, texts: list[str]) -> tuple[str, str, list[Issue]]:
+def _check(
+    inp: WriterInput, template: _Template, texts: list[str], grounding: Grounding
+) -> tuple[str, str, list[Issue]]:
     """Render with the written texts; judge + guards. Returns subject, body, issues."""
     wanted = len(template.instructions)
     issues: list[Issue] = []
@@ -255,9 +277,76 @@ def _check(inp: WriterInput, template: _Template, texts: list[str]) -> tuple[str
     compiled_subject, compiled_body = template.compiled
     subject = compiled_subject.render(template.values, ai_texts=texts[:split]).text.strip()
     body = compiled_body.render(template.values, ai_texts=texts[split:]).text.strip()
-    issues += judge_email(subject, body, inp.judge)
+    written = [(f"AI block {index + 1}", text) for index, text in enumerate(texts)]
+    earlier = earlier_texts(inp) if inp.sequence.position > 0 else []
+    issues += judge_email(
+        subject, body, inp.judge, written=written, grounding=grounding, earlier=earlier
+    )
     issues += check_output(subject, body, trusted_texts(inp))
     return subject, body, issues
+
+
+# A sentence: up to terminal punctuation followed by a space (so "3.5" stays whole), or the end.
+_SENTENCE_RE = re.compile(r"\S.*?(?:[.!?]+[\"')\u201d\u2019]*(?=\s)|$)", re.S)
+
+
+def _without_claims(
+    inp: WriterInput, template: _Template, texts: list[str], grounding: Grounding
+) -> tuple[str, str, list[Issue]] | None:
+    """The fallback after a failed repair: the written texts without the sentences holding
+    an ungrounded claim, when every text keeps a sentence and the email then passes."""
+    kept_texts: list[str] = []
+    dropped: list[str] = []
+    for text in texts:
+        claims = find_claims(text, grounding)
+        sentences = list(_SENTENCE_RE.finditer(text))
+        kept = [
+            s[0]
+            for s in sentences
+            if not any(c.start < s.end() and s.start() < c.end for c in claims)
+        ]
+        if not kept:
+            return None
+        dropped += [c.text for c in claims]
+        kept_texts.append(" ".join(kept) if claims else text)
+    subject, body, issues = _check(inp, template, kept_texts, grounding)
+    if not passed(issues):
+        return None
+    message = f"dropped the sentences with {quoted(dropped)}: each {NOT_FOUND}"
+    issues.append(Issue(rule=UNGROUNDED, message=message, severity="warning"))
+    return subject, body, issues
+
+
+def grounding_of(inp: WriterInput) -> Grounding:
+    """What this lead's email may cite: the lead, the facts and the reviewer's note, plus
+    what every lead of the batch shares (computed once per batch)."""
+    own = [*strings_of(inp.lead.model_dump(exclude={"id"})), *inp.facts, inp.reviewer_note or ""]
+    return Grounding.of(own).union(_shared_grounding(tuple(_shared_texts(inp))))
+
+
+def _shared_texts(inp: WriterInput) -> list[str]:
+    return [
+        *skeleton_texts(inp.skeleton),
+        *strings_of(inp.workspace_context or {}),
+        *strings_of(sender_data(inp.sender) or {}),
+        inp.campaign.signature or "",
+        inp.campaign_name,
+    ]
+
+
+@lru_cache(maxsize=64)
+def _shared_grounding(texts: tuple[str, ...]) -> Grounding:
+    return Grounding.of(texts)
+
+
+def earlier_texts(inp: WriterInput) -> list[str]:
+    """The earlier touches as the lead received them: subject and body, one text each."""
+    found = []
+    for touch in inp.sequence.prior_nodes:
+        if isinstance(touch, dict):
+            parts = [touch.get("subject"), touch.get("body")]
+            found.append("\n".join(p for p in parts if isinstance(p, str)))
+    return found
 
 
 def trusted_texts(inp: WriterInput) -> list[str]:

@@ -7,6 +7,7 @@ gives the same list.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from coldcraft.skeletons.rules.blocks import check_blocks
@@ -14,6 +15,7 @@ from coldcraft.skeletons.rules.catalog import RULES, RuleInfo
 from coldcraft.skeletons.rules.common import Field, mask_ai_blocks
 from coldcraft.skeletons.rules.cta import check_single_cta
 from coldcraft.skeletons.rules.em_dash import check_em_dash
+from coldcraft.skeletons.rules.grounding import Grounding, check_grounding, check_repeats
 from coldcraft.skeletons.rules.length import check_body_length, check_subject_length
 from coldcraft.skeletons.rules.links import check_links
 from coldcraft.skeletons.rules.phrases import check_banned, check_spam
@@ -37,6 +39,7 @@ from coldcraft.skeletons.template import (
 
 __all__ = [
     "RULES",
+    "Grounding",
     "JudgeContext",
     "JudgeSettings",
     "RuleInfo",
@@ -94,8 +97,21 @@ def judge_skeleton(skeleton: Skeleton, context: JudgeContext | None = None) -> l
     return [issue for group in groups for issue in group]
 
 
-def judge_email(subject: str, body: str, context: JudgeContext | None = None) -> list[Issue]:
-    """Judge one written email (merge fields resolved, AI blocks written out)."""
+def judge_email(
+    subject: str,
+    body: str,
+    context: JudgeContext | None = None,
+    *,
+    written: Sequence[Field] = (),
+    grounding: Grounding | None = None,
+    earlier: Sequence[str] = (),
+) -> list[Issue]:
+    """Judge one written email (merge fields resolved, AI blocks written out).
+
+    `written`: the texts a model wrote into it ((label, text), one per AI block);
+    `grounding`: what they may cite (ungrounded_claim runs only when given); `earlier`: the
+    emails this prospect already received (repeats_earlier_touch, on a follow-up).
+    """
     ctx = context or JudgeContext()
     settings, position = ctx.settings, ctx.sequence_position
     fields = [("subject", subject), ("body", body)]
@@ -111,6 +127,8 @@ def judge_email(subject: str, body: str, context: JudgeContext | None = None) ->
         check_single_cta("body", body),
         check_readability("body", body, settings.readability_min),
         check_placeholders(fields),
+        check_grounding(written, grounding) if grounding is not None else [],
+        check_repeats(written, earlier, settings.repeat_max_overlap) if position > 0 else [],
     ]
     return [issue for group in groups for issue in group]
 

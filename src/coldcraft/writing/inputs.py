@@ -99,9 +99,12 @@ class WriterContext:
         received: Mapping[uuid.UUID, Received] | None = None,
         *,
         reviewer_note: str | None = None,
+        facts: tuple[str, ...] = (),
     ) -> WriterInput:
         """The writer's input for one lead; `received`: its stored earlier messages;
-        `reviewer_note`: a person's instruction when a draft is regenerated."""
+        `reviewer_note`: a person's instruction when a draft is regenerated; `facts`: cited
+        facts the email may state (the lead's fields and the workspace context already
+        ground the writer's claims, see `ungrounded_claim`)."""
         return WriterInput(
             skeleton=self.skeleton,
             lead=lead,
@@ -112,6 +115,7 @@ class WriterContext:
             workspace_context=self.workspace_context,
             judge=self.judge,
             reviewer_note=reviewer_note,
+            facts=facts,
         )
 
     def prior(

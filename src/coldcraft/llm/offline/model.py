@@ -177,6 +177,13 @@ def writer_step(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
     blocks = read_section(prompt, "ai_blocks") or []
     instructions = [str(b.get("instruction", "")) for b in blocks if isinstance(b, dict)]
     safe = read_section(prompt, "issues") is not None
-    texts = write_blocks(skeleton, lead, instructions, workspace=workspace, safe=safe)
+    earlier = [
+        "\n".join(str(t.get(key) or "") for key in ("subject", "body"))
+        for t in read_section(prompt, "earlier_touches") or []
+        if isinstance(t, dict)
+    ]
+    texts = write_blocks(
+        skeleton, lead, instructions, workspace=workspace, safe=safe, earlier=earlier
+    )
     tool = info.output_tools[0].name
     return _call(tool, {"blocks": texts})

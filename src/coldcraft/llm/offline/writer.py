@@ -4,14 +4,19 @@ A block's kind comes from its section name (Opener, Problem, Value, Follow-up, N
 or its instruction; the topic from the `Topic: ...` sentence the offline framework puts in each
 strategy; tone and length from the section's approach/strategy ("casual", "formal", "short").
 Lead values are untrusted: a value that looks odd (too long, links, markup, instructions) is
-treated as missing and the section's fallback wording is used instead.
+treated as missing and the section's fallback wording is used instead. On a follow-up, a
+block whose wording would repeat an earlier touch the lead received is written in another
+variant (the judge's `repeats_earlier_touch`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from coldcraft.skeletons.rules.grounding import check_repeats
 
 GENERIC_TOPIC = "a simpler way to handle this work"
 _ODD_VALUE = re.compile(
@@ -105,11 +110,24 @@ def block_kind(name: str, instruction: str) -> str:
     return "generic"
 
 
-def write_block(spec: BlockSpec, facts: Facts, *, safe: bool = False) -> str:
-    """One block's text. `safe` drops lead values (used for a repair attempt)."""
+# Stricter than the judge's default (0.5), so a variant that passes here passes there.
+_REPEAT_MAX_OVERLAP = 0.3
+
+
+def write_block(
+    spec: BlockSpec, facts: Facts, *, safe: bool = False, earlier: Sequence[str] = ()
+) -> str:
+    """One block's text. `safe` drops lead values (used for a repair attempt); `earlier`:
+    the emails the lead already received, which the text must not repeat."""
     if safe:
         facts = Facts(None, None, None, facts.sender_company)
-    sentences = _SENTENCES[spec.kind](spec, facts)
+    variants = [_SENTENCES[spec.kind], *_VARIANTS.get(spec.kind, ())]
+    texts = [_block_text(spec, write(spec, facts)) for write in variants]
+    fresh = [t for t in texts if not check_repeats([("", t)], earlier, _REPEAT_MAX_OVERLAP)]
+    return (fresh or texts)[0]
+
+
+def _block_text(spec: BlockSpec, sentences: list[str]) -> str:
     if spec.short:
         sentences = sentences[:1]
     if spec.mention:  # the salesperson's own point, in their words
@@ -160,11 +178,36 @@ def _followup(spec: BlockSpec, f: Facts) -> list[str]:
     ]
 
 
+def _followup_again(spec: BlockSpec, f: Facts) -> list[str]:
+    where = f" at {f.company}" if f.company else ""
+    return [f"One more short note on {spec.topic}{where}, in case the timing is better now."]
+
+
+def _followup_last(spec: BlockSpec, f: Facts) -> list[str]:
+    return [f"This is my last note on {spec.topic} for now, so I will keep it short."]
+
+
 def _angle(spec: BlockSpec, f: Facts) -> list[str]:
     team = f.company or "your team"
     return [
         f"A simple first step for {team} could be a short trial on one workflow.",
         "That way you see the impact before any bigger decision.",
+    ]
+
+
+def _angle_smallest(spec: BlockSpec, f: Facts) -> list[str]:
+    team = f.company or "your team"
+    return [
+        f"Another way in for {team}: start with the one task that takes the most time each week.",
+        "It keeps the change small and easy to undo.",
+    ]
+
+
+def _angle_later(spec: BlockSpec, f: Facts) -> list[str]:
+    team = f" for {f.company}" if f.company else ""
+    return [
+        f"If this is not a priority{team} right now, that is fine.",
+        "I am glad to share notes on how other teams started whenever it suits you.",
     ]
 
 
@@ -186,6 +229,11 @@ _SENTENCES = {
     "ps": _ps,
     "generic": _generic,
 }
+# Other wordings of a kind, tried in order when the first would repeat an earlier touch.
+_VARIANTS = {
+    "followup": (_followup_again, _followup_last),
+    "angle": (_angle_smallest, _angle_later),
+}
 
 
 def _tone(text: str, tone: str) -> str:
@@ -202,8 +250,10 @@ def write_blocks(
     *,
     workspace: dict[str, Any] | None = None,
     safe: bool = False,
+    earlier: Sequence[str] = (),
 ) -> list[str]:
-    """Texts for every AI block of a rendered email, in order."""
+    """Texts for every AI block of a rendered email, in order; `earlier`: the texts of the
+    touches the lead already received."""
     blocks = list((skeleton or {}).get("blocks") or [])
     facts = Facts.from_lead(lead, workspace)
     texts = []
@@ -211,5 +261,6 @@ def write_blocks(
         block = dict(blocks[min(index, len(blocks) - 1)]) if blocks else None
         if block is not None and index >= len(blocks):
             block["name"] = ""  # a section covering several AI blocks: go by the instruction
-        texts.append(write_block(block_spec(instruction, block), facts, safe=safe))
+        spec = block_spec(instruction, block)
+        texts.append(write_block(spec, facts, safe=safe, earlier=earlier))
     return texts

@@ -121,6 +121,22 @@ _INFOS = (
         threshold="none allowed",
         applies_to="emails",
     ),
+    RuleInfo(
+        rule="ungrounded_claim",
+        checks="numbers, percentages, amounts, dates and proper names in the texts a model "
+        "wrote are in the lead's data, the workspace context, the skeleton or the cited facts",
+        severity="error",
+        threshold="none allowed",
+        applies_to="emails (the AI blocks' texts)",
+    ),
+    RuleInfo(
+        rule="repeats_earlier_touch",
+        checks="a follow-up's written texts do not repeat an earlier email the prospect "
+        "received (share of their word 5-grams found in it)",
+        severity="error",
+        threshold=f"at most {_S.repeat_max_overlap:.0%}",
+        applies_to="emails at a follow-up position (the AI blocks' texts)",
+    ),
 )
 
 RULES: dict[str, RuleInfo] = {info.rule: info for info in _INFOS}

@@ -39,6 +39,7 @@ class JudgeSettings:
     extra_banned: tuple[str, ...] = ()  # workspace banned words/phrases
     max_exclamations: int = 1
     allowed_acronyms: tuple[str, ...] = ()  # workspace additions to the shouting allow-list
+    repeat_max_overlap: float = 0.5  # share of a follow-up's written 5-grams from one earlier email
 
     def with_house_rules(self, house_rules: Mapping[str, Any] | None) -> JudgeSettings:
         """These settings overridden by a workspace's house rules.
