@@ -91,7 +91,7 @@ def site() -> Iterator[Site]:
     state = Site(port=server.server_address[1])
     server.RequestHandlerClass = _handler(state)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield state
