@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import ssl
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from coldcraft.config import Settings
@@ -252,3 +254,29 @@ async def test_the_checked_address_is_the_one_connected_to(
 
     assert page.url == f"http://acme.test:{site.port}/"
     assert site.requests[-1].headers["Host"] == f"acme.test:{site.port}"
+
+
+async def test_https_to_the_checked_address_verifies_the_host_name(
+    tls_site: tuple[Site, Path], settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pinned to 127.0.0.1, the TLS handshake still names and verifies `acme.test`: the
+    certificate for acme.test is accepted for acme.test and refused for another name."""
+    site, cert = tls_site
+    _fake_dns(monkeypatch, {"acme.test": ["127.0.0.1"], "other.test": ["127.0.0.1"]})
+    site.html("/", HOME)
+    trust = ssl.create_default_context(cafile=str(cert))
+
+    async with httpx.AsyncClient(verify=trust, trust_env=False) as client:
+        page = await fetch_page(f"https://acme.test:{site.port}/", settings=settings, client=client)
+        assert "anvils" in page.html
+        assert site.requests[-1].headers["Host"] == f"acme.test:{site.port}"
+
+        with pytest.raises(FetchRefused) as caught:
+            await fetch_page(f"https://other.test:{site.port}/", settings=settings, client=client)
+        assert caught.value.reason == "connection failed"
+        causes = []
+        cause: BaseException | None = caught.value
+        while cause is not None:
+            causes.append(str(cause).lower())
+            cause = cause.__cause__
+        assert any("certificate verify failed" in text for text in causes), causes

@@ -160,7 +160,16 @@ async def _get_once(
     host_header = host if port == default_port else f"{host}:{port}"
     if ":" in host and not host.startswith("["):  # an IPv6 literal
         host_header = f"[{host}]" if port == default_port else f"[{host}]:{port}"
-    headers = {"Host": host_header, "User-Agent": USER_AGENT, "Accept": "text/html,*/*;q=0.1"}
+    headers = {
+        "Host": host_header,
+        "User-Agent": USER_AGENT,
+        "Accept": "text/html,*/*;q=0.1",
+        # The cap counts what arrives: ask for it uncompressed (a small gzip can be huge).
+        "Accept-Encoding": "identity",
+        # One connection per request: the pool is keyed by address, and a connection opened
+        # for one host name (its TLS name) must not carry another host's request.
+        "Connection": "close",
+    }
     request = client.build_request(
         "GET", pinned, headers=headers, extensions={"sni_hostname": host}
     )
@@ -239,6 +248,10 @@ async def _get_following(
 # ---- robots.txt -----------------------------------------------------------------------------
 
 
+# Failures reading robots.txt that say the site itself is out of reach, reported as such.
+_SITE_WIDE = frozenset({"private address", "host not found", "timeout", "connection failed"})
+
+
 class _Robots:
     """robots.txt per origin, read once per fetch with the same rules as the page."""
 
@@ -265,8 +278,8 @@ class _Robots:
                 self._client, robots_url, self._settings, html_only=False, robots=None
             )
         except FetchRefused as exc:
-            if exc.reason in ("private address", "host not found", "timeout"):
-                raise FetchRefused(exc.reason, page_url) from exc  # the page's own refusal
+            if exc.reason in _SITE_WIDE:  # what the page itself would meet
+                raise FetchRefused(exc.reason, page_url) from exc
             raise FetchRefused("robots.txt unavailable", robots_url) from exc
         if answer.status in ROBOTS_MISSING:
             parser.parse([])  # no robots.txt: everything allowed
@@ -283,7 +296,10 @@ class _Robots:
 async def fetch_page(
     url: str, *, settings: Settings, client: httpx.AsyncClient | None = None
 ) -> Page:
-    """The HTML page at `url`, or `FetchRefused` with the reason (see the module doc)."""
+    """The HTML page at `url`, or `FetchRefused` with the reason (see the module doc).
+
+    A `client` given must not go through a proxy (the proxy would connect, unchecked) and
+    is used with `follow_redirects=False` whatever its own setting."""
     if client is None:
         # trust_env=False: a proxy from the environment would connect for us, unchecked.
         async with httpx.AsyncClient(
