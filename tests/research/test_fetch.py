@@ -280,3 +280,28 @@ async def test_https_to_the_checked_address_verifies_the_host_name(
             causes.append(str(cause).lower())
             cause = cause.__cause__
         assert any("certificate verify failed" in text for text in causes), causes
+
+
+async def test_the_page_charset_is_honoured(site: Site, settings: Settings) -> None:
+    text = "<html><head><meta charset='iso-8859-1'><title>Café Müller</title></head></html>"
+    site.routes["/meta"] = Route(body=text.encode("latin-1"), content_type="text/html")
+    site.routes["/header"] = Route(
+        body="<title>Café</title>".encode("cp1252"), content_type="text/html; charset=cp1252"
+    )
+    site.routes["/none"] = Route(body="<title>Café</title>".encode(), content_type="text/html")
+
+    assert "Café Müller" in (await fetch_page(site.url("/meta"), settings=settings)).html
+    assert "Café" in (await fetch_page(site.url("/header"), settings=settings)).html
+    assert "Café" in (await fetch_page(site.url("/none"), settings=settings)).html
+
+
+async def test_an_international_host_name_is_resolved_as_idna(
+    site: Site, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fake_dns(monkeypatch, {"xn--bcher-kva.test": ["127.0.0.1"]})
+    site.html("/", HOME)
+
+    page = await fetch_page(f"http://bücher.test:{site.port}/", settings=settings)
+
+    assert "anvils" in page.html
+    assert site.requests[-1].headers["Host"] == f"xn--bcher-kva.test:{site.port}"

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import codecs
 import ipaddress
+import re
 import socket
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -81,7 +82,7 @@ class _Answer:
     status: int
     content_type: str
     body: bytes
-    encoding: str
+    encoding: str | None  # the charset the server declared, if Python knows it
     headers: httpx.Headers = field(repr=False)
 
 
@@ -144,6 +145,10 @@ def _checked_url(url: str) -> tuple[str, str, int]:
     host = parts.hostname
     if not host:
         raise FetchRefused("bad URL", url)
+    try:
+        host = host.encode("idna").decode("ascii")  # bücher.de -> xn--bcher-kva.de
+    except UnicodeError as exc:
+        raise FetchRefused("bad URL", url) from exc
     return scheme, host, port or (443 if scheme == "https" else 80)
 
 
@@ -198,11 +203,27 @@ async def _get_once(
         await response.aclose()
 
 
-def _codec(name: str | None) -> str:
+def _codec(name: str | None) -> str | None:
+    """The codec's canonical name, or None for no name or one Python does not know."""
+    if not name:
+        return None
     try:
-        return codecs.lookup(name or "utf-8").name
+        return codecs.lookup(name).name
     except LookupError:
-        return "utf-8"
+        return None
+
+
+_META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([a-zA-Z0-9_.:-]+)""", re.I)
+
+
+def _html_text(answer: _Answer) -> str:
+    """The page's text: the charset the server declared, else the page's `<meta charset>`
+    (within its first 2 KB), else UTF-8; undecodable bytes replaced."""
+    encoding = answer.encoding
+    if encoding is None:
+        found = _META_CHARSET_RE.search(answer.body[:2048])
+        encoding = _codec(found.group(1).decode("ascii")) if found else None
+    return answer.body.decode(encoding or "utf-8", errors="replace")
 
 
 async def _read_capped(response: httpx.Response, limit: int, url: str) -> bytes:
@@ -284,7 +305,8 @@ class _Robots:
         if answer.status in ROBOTS_MISSING:
             parser.parse([])  # no robots.txt: everything allowed
         elif 200 <= answer.status < 300:
-            parser.parse(answer.body.decode(answer.encoding, errors="replace").splitlines())
+            text = answer.body.decode(answer.encoding or "utf-8", errors="replace")
+            parser.parse(text.splitlines())
         else:
             raise FetchRefused("robots.txt unavailable", robots_url)
         return parser
@@ -319,6 +341,6 @@ async def fetch_page(
         requested_url=url,
         status=answer.status,
         content_type=answer.content_type,
-        html=answer.body.decode(answer.encoding, errors="replace"),
+        html=_html_text(answer),
         fetched_at=datetime.now(UTC),
     )
