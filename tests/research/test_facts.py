@@ -138,3 +138,11 @@ def test_instruction_detection() -> None:
         assert looks_like_instructions(text), text
     for text in ("We build anvils", "Instant delivery", "Trusted by 500 teams"):
         assert not looks_like_instructions(text), text
+
+
+def test_only_the_page_title_counts() -> None:
+    html = (
+        "<head><title>Hooli</title></head><body><svg><title>icon</title></svg>"
+        "<title>Second title</title><h1>Search</h1></body>"
+    )
+    assert by_kind(html) == {"title": ["Hooli"], "heading": ["Search"]}

@@ -305,3 +305,12 @@ async def test_an_international_host_name_is_resolved_as_idna(
 
     assert "anvils" in page.html
     assert site.requests[-1].headers["Host"] == f"xn--bcher-kva.test:{site.port}"
+
+
+async def test_cookies_are_never_sent(site: Site, settings: Settings) -> None:
+    """The request goes to an address, so a jar would mix hosts sharing one: no cookies."""
+    site.routes["/"] = Route(body=HOME.encode(), headers={"Set-Cookie": "session=abc; Path=/"})
+    async with httpx.AsyncClient(trust_env=False, cookies={"tracking": "1"}) as client:
+        await fetch_page(site.url("/"), settings=settings, client=client)
+        await fetch_page(site.url("/"), settings=settings, client=client)
+    assert all("Cookie" not in seen.headers for seen in site.requests)

@@ -132,8 +132,8 @@ class _PageParser(HTMLParser):
         if tag == "meta":
             self._meta(values)
             return
-        if tag == "title" and not self.hidden_depth:
-            self.in_title = True
+        if tag == "title":
+            self.in_title = not self.hidden_depth and not self.title  # the first one only
             return
         if tag in VOID_TAGS:
             if tag == "br":

@@ -178,6 +178,7 @@ async def _get_once(
     request = client.build_request(
         "GET", pinned, headers=headers, extensions={"sni_hostname": host}
     )
+    request.headers.pop("Cookie", None)  # a client's jar is keyed by address here: never send
     try:
         response = await client.send(request, stream=True, follow_redirects=False)
     except httpx.TimeoutException as exc:
