@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -120,6 +121,39 @@ async def test_the_cache_expires_and_can_be_off(acme: Site, tmp_path: Path) -> N
     cache = ResearchCache()
     await research_company(acme.origin, off, cache=cache)
     assert not (await research_company(acme.origin, off, cache=cache)).from_cache
+
+
+async def test_concurrent_calls_for_one_domain_share_one_research(
+    acme: Site, settings: Settings
+) -> None:
+    acme.routes["/"].delay = 0.3
+    cache = ResearchCache()
+
+    results = await asyncio.gather(
+        *(research_company(acme.origin, settings, cache=cache) for _ in range(5))
+    )
+
+    assert acme.paths().count("/") == 1
+    assert sorted(r.from_cache for r in results) == [False, True, True, True, True]
+    assert all(r.facts == results[0].facts for r in results)
+
+
+async def test_a_cancelled_caller_does_not_cancel_the_research(
+    acme: Site, settings: Settings
+) -> None:
+    acme.routes["/"].delay = 0.3
+    cache = ResearchCache()
+    first = asyncio.ensure_future(research_company(acme.origin, settings, cache=cache))
+    await asyncio.sleep(0.05)
+    second = asyncio.ensure_future(research_company(acme.origin, settings, cache=cache))
+    await asyncio.sleep(0.05)
+    first.cancel()
+
+    result = await second
+
+    assert result.facts
+    assert acme.paths().count("/") == 1
+    assert (await research_company(acme.origin, settings, cache=cache)).from_cache
 
 
 RESEARCH = Path(__file__).resolve().parents[2] / "src" / "coldcraft" / "research"

@@ -1,14 +1,16 @@
 """Research for one company: fetch its home and about pages, collect facts, say what failed.
 
 Results are kept in a small in-memory cache per company domain for `research_cache_seconds`
-(default 7 days; 0 turns it off). It is per process and lost on restart: a database cache
-per company domain, shared by workers, is the next step (docs/research.md).
+(default 7 days; 0 turns it off), and concurrent calls for one domain share one research.
+It is per process and lost on restart: a database cache per company domain, shared by
+workers, is the next step (docs/research.md).
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -63,6 +65,8 @@ class ResearchCache:
         self._entries: dict[str, tuple[float, CompanyFacts]] = {}
         self._max = max_domains
         self._clock = clock
+        # Research under way, per event loop and domain: concurrent callers share one.
+        self._pending: dict[tuple[int, str], asyncio.Task[CompanyFacts]] = {}
 
     def get(self, domain: str) -> CompanyFacts | None:
         entry = self._entries.get(domain)
@@ -83,6 +87,35 @@ class ResearchCache:
 
     def clear(self) -> None:
         self._entries.clear()
+
+    async def shared(
+        self, domain: str, research: Callable[[], Awaitable[CompanyFacts]], ttl_seconds: float
+    ) -> CompanyFacts:
+        """The result of `research()` for `domain`, run once however many ask at a time.
+
+        The work runs in a task of its own (shielded): a caller cancelled does not cancel
+        it for the others, and its result still fills the cache."""
+        key = (id(asyncio.get_running_loop()), domain)
+        task = self._pending.get(key)
+        if task is not None:
+            result = await asyncio.shield(task)
+            return result.model_copy(update={"from_cache": True})
+
+        async def run() -> CompanyFacts:
+            result = await research()
+            self.put(domain, result, ttl_seconds)
+            return result
+
+        task = asyncio.ensure_future(run())
+        self._pending[key] = task
+        task.add_done_callback(lambda done: self._settle(key, done))
+        return await asyncio.shield(task)
+
+    def _settle(self, key: tuple[int, str], task: asyncio.Task[CompanyFacts]) -> None:
+        if self._pending.get(key) is task:
+            del self._pending[key]
+        if not task.cancelled():
+            task.exception()  # retrieved: no "never retrieved" warning when nobody waits
 
 
 PROCESS_CACHE = ResearchCache()
@@ -106,15 +139,16 @@ async def research_company(
     cached = cache.get(targets.domain)
     if cached is not None:
         return cached
-    if client is None:
+
+    async def research() -> CompanyFacts:
+        if client is not None:
+            return await _research(targets, settings, client)
         async with httpx.AsyncClient(
             timeout=settings.research_timeout_seconds, trust_env=False
         ) as own:
-            result = await _research(targets, settings, own)
-    else:
-        result = await _research(targets, settings, client)
-    cache.put(targets.domain, result, settings.research_cache_seconds)
-    return result
+            return await _research(targets, settings, own)
+
+    return await cache.shared(targets.domain, research, settings.research_cache_seconds)
 
 
 async def _research(
