@@ -57,6 +57,19 @@ async def test_facts_from_the_home_and_the_first_about_page(acme: Site, settings
     assert all("ignore" not in f.text.lower() for f in result.facts)
 
 
+async def test_an_about_url_that_leads_home_is_not_read_twice(
+    acme: Site, settings: Settings
+) -> None:
+    acme.redirect("/about", "/")
+    result = await research_company(acme.origin, settings, cache=ResearchCache())
+
+    assert [(u.url, u.final_url, u.facts) for u in result.urls] == [
+        (acme.url("/"), acme.url("/"), 3),
+        (acme.url("/about"), acme.url("/"), 0),
+        (acme.url("/about-us"), acme.url("/about-us"), 3),
+    ]
+
+
 async def test_a_lead_is_researched_through_its_website_field(
     acme: Site, settings: Settings
 ) -> None:
