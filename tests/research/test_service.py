@@ -175,7 +175,8 @@ FORBIDDEN = ("fastapi", "starlette", "sqlalchemy", "dbos")
 
 
 def test_research_is_pure_of_the_web_framework_and_the_database() -> None:
-    """Until tests/test_architecture.py lists it in PURE_PACKAGES, checked here."""
+    """Our imports are also checked by tests/test_architecture.py (PURE_PACKAGES); this one
+    also keeps the database and the run engine out."""
     problems = []
     for path in sorted(RESEARCH.glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
