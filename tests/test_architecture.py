@@ -75,6 +75,13 @@ MCP_SCHEMA_DOMAINS = (
 PURE_PACKAGES: dict[str, tuple[str, ...]] = {
     "coldcraft.skeletons": ("coldcraft.skeletons",),
     "coldcraft.llm": ("coldcraft.llm", "coldcraft.config", "coldcraft.skeletons"),
+    # Company research fetches and extracts; runs and the writer will call it, not the reverse.
+    "coldcraft.research": (
+        "coldcraft.research",
+        "coldcraft.config",
+        "coldcraft.llm",
+        "coldcraft.skeletons",
+    ),
     # The MCP server is an HTTP client of the API: the request/response models, nothing else.
     "coldcraft.mcp_server": (
         "coldcraft.mcp_server",

@@ -59,6 +59,15 @@ class Settings(BaseSettings):
     search_api_key: SecretStr | None = None
     search_url: str | None = None
 
+    # Company research (docs/research.md): safe fetching of a prospect's company pages.
+    # Loopback / private (RFC 1918, ULA) addresses are refused unless allowed here;
+    # link-local (cloud metadata), multicast, reserved and unspecified ones always are.
+    research_allow_loopback: bool = False
+    research_allow_private: bool = False  # private ranges and loopback
+    research_max_bytes: int = 1_000_000  # per answer; a larger page is refused
+    research_timeout_seconds: float = 10.0  # per page, robots.txt and redirects included
+    research_cache_seconds: int = 7 * 24 * 3600  # in-memory, per company domain; 0 = off
+
     # Judge thresholds: names and defaults are JudgeSettings' own. Each scalar field is read
     # from `COLDCRAFT_<FIELD>` (e.g. `COLDCRAFT_SUBJECT_MAX_CHARS`), or given as a keyword
     # (`Settings(subject_max_chars=40)`). A workspace's `house_rules` may override per account.

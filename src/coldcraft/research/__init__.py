@@ -1,0 +1,6 @@
+"""Company research: safe fetching of a prospect's company pages and facts from them.
+
+Pure of the web framework and the database (docs/research.md): `fetch` (the safety rules),
+`targets` (which domain, which URLs), `facts` (offline extraction, untrusted text cleaned),
+`service` (`research_company`, with an in-memory cache per domain).
+"""
