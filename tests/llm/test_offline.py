@@ -157,6 +157,22 @@ async def test_fifty_briefs_times_ten_leads_all_pass_the_judge(
     assert positions == {0, 1, 2}
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("shift", [1, 2])
+async def test_every_brief_passes_at_the_other_positions_too(
+    offline: tuple[ResolvedModel, ResolvedModel], shift: int
+) -> None:
+    """Above, each brief runs at one position; a brief's words (its spam words included, such
+    as "guaranteed") reach follow-ups as well, whose emails must pass just the same."""
+    chat, writer = offline
+    cases = await asyncio.gather(
+        *(_brief_case(i + shift, brief, chat, writer) for i, brief in enumerate(BRIEFS))
+    )
+    for (_, emails, position), brief in zip(cases, BRIEFS, strict=True):
+        for lead, email in zip(LEADS, emails, strict=True):
+            assert email.passed, (brief, position, lead, email.body, email.issues)
+
+
 async def test_the_three_turn_flow_accepts_a_skeleton_every_turn(
     offline: tuple[ResolvedModel, ResolvedModel],
 ) -> None:

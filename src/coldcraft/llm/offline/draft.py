@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from coldcraft.llm.offline.writer import GENERIC_TOPIC, clean_value, write_blocks
+from coldcraft.skeletons.rules.phrases import without_flagged_phrases
 
 GENERIC_AUDIENCE = "teams like yours"
 GREETINGS = {"neutral": "Hi", "casual": "Hey", "formal": "Hello"}
@@ -66,7 +67,10 @@ def phrase(text: str | None, *, words: int = 8) -> str | None:
     """A short, clean noun phrase from free text (no punctuation that could trip the judge)."""
     if not text:
         return None
-    cleaned = " ".join(_KEEP.sub(" ", text).split()[:words]).strip(" '&/+-")
+    # A brief's cliches and spam words ("guaranteed") would fail every email that reuses
+    # the phrase: they are not carried into it.
+    kept = without_flagged_phrases(_KEEP.sub(" ", text))
+    cleaned = " ".join(kept.split()[:words]).strip(" '&/+-")
     cleaned = _ARTICLES.sub("", cleaned).strip()
     cleaned = _DANGLING.sub("", cleaned).strip()  # a cut mid-clause: "hand-offs between"
     cleaned = _SHOUT.sub(

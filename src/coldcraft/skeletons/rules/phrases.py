@@ -13,6 +13,15 @@ _BANNED = phrase_regex(load_list("banned_phrases.txt"))
 _SPAM = phrase_regex(load_list("spam_words.txt"))
 
 
+def without_flagged_phrases(text: str) -> str:
+    """`text` without the phrases these rules refuse (banned and spam): for machine text that
+    reuses a person's words, such as a topic taken from a brief ("..., guaranteed!!!")."""
+    for pattern in (_BANNED, _SPAM):
+        if pattern is not None:
+            text = pattern.sub(" ", text)
+    return " ".join(text.split())
+
+
 @lru_cache(maxsize=64)
 def _workspace_regex(entries: tuple[str, ...]) -> re.Pattern[str] | None:
     # Few workspaces, rarely changing lists: compile each list once.
