@@ -20,9 +20,10 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 
 from coldcraft.messages.repository import MessageRepository
+from coldcraft.prospects.repository import Key
 from coldcraft.prospects.service import prospect_service
 from coldcraft.store.models import CampaignProspectMessage, Prospect, SequenceNode
-from coldcraft.store.session import SessionMaker
+from coldcraft.store.session import SessionMaker, reading
 
 COLUMNS = (
     "email",
@@ -157,17 +158,19 @@ async def stream_csv(
     by_id = {node.id: node for node in nodes}
     steps = WideSteps(nodes)
     yield BOM + _csv([steps.header() if wide else COLUMNS])
-    async with sessions() as session:
-        async for ids in prospect_service.iter_ids(session, campaign_id, batch_size=BATCH):
+    after: Key | None = None
+    while True:
+        # One short read per batch (no lock on SQLite), over before the client reads it.
+        async with reading(sessions) as session:
+            ids, after = await prospect_service.id_page(
+                session, campaign_id, after=after, limit=BATCH
+            )
             prospects = await prospect_service.get_many(session, campaign_id, ids)
             messages = await MessageRepository(session).for_prospects(
                 campaign_id, ids, status=status
             )
-            rows = (
-                _wide_rows(steps, prospects, messages)
-                if wide
-                else _rows(prospects, messages, by_id)
-            )
-            await session.rollback()  # read only: end the transaction before the client reads
-            if rows:
-                yield _csv(rows)
+        rows = _wide_rows(steps, prospects, messages) if wide else _rows(prospects, messages, by_id)
+        if rows:
+            yield _csv(rows)
+        if after is None:
+            return
