@@ -85,9 +85,8 @@ def _create_sqlite_engine(url: str, *, echo: bool) -> AsyncEngine:
         # A write inside a deferred read transaction would have to upgrade its lock, which
         # SQLite refuses outright when another writer committed meanwhile: fail loudly,
         # every time, instead of now and then under load.
-        if conn.get_execution_options().get(
-            READ_ONLY
-        ) and not statement.lstrip().upper().startswith(_READ_VERBS):
+        reading = conn.get_execution_options().get(READ_ONLY)
+        if reading and not statement.lstrip().upper().startswith(_READ_VERBS):
             raise ReadOnlyViolation(f"write in a read-only transaction: {statement[:80]}")
 
     return engine
