@@ -15,7 +15,7 @@ from coldcraft.config import Settings
 from coldcraft.errors import InsufficientScope, Unauthorized
 from coldcraft.runs.kinds import RunQueue
 from coldcraft.store.models import User
-from coldcraft.store.session import SessionMaker, commit, discard_hooks, read_only, reading
+from coldcraft.store.session import SessionMaker, commit, discard_hooks, reader, reading
 
 bearer_scheme = HTTPBearer(auto_error=False, description="API key: `Bearer pk_live_...`")
 
@@ -39,9 +39,10 @@ def get_run_queue(request: Request) -> RunQueue:
 async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's unit of work: committed after the endpoint returns, before the reply
     (then its after-commit hooks run, e.g. a run's enqueue on SQLite)."""
-    async with get_sessionmaker(request)() as session:
-        if request.method in ("GET", "HEAD"):
-            await read_only(session)  # a GET never waits for a write (SQLite's lock)
+    sessions = get_sessionmaker(request)
+    if request.method in ("GET", "HEAD"):
+        sessions = reader(sessions)  # a GET never waits for a write (SQLite's lock)
+    async with sessions() as session:
         try:
             yield session
             await commit(session)
