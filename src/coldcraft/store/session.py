@@ -6,6 +6,9 @@ queue outside this database) is registered with `after_commit(session, hook)`: t
 runs the hooks right after its commit, each in the session's next transaction, which it
 commits after the hook, also when the hook raises (so a hook's compensation, such as a run
 marked failed, is kept) before the error goes on.
+
+Reads are a unit of their own: `reading(sessionmaker)` (and every GET's request session)
+comes from `reader(sessionmaker)`, whose transactions take no lock on SQLite.
 """
 
 from __future__ import annotations
