@@ -538,6 +538,5 @@ def _signoff(text: str) -> str | None:
 
 
 def _cta_is_question(text: str) -> bool:
-    paragraphs = [p.strip() for p in text.split("\n\n")]
-    plain = [p for p in paragraphs[1:] if "&&" not in p and "%sender_first%" not in p]
-    return bool(plain) and plain[-1].endswith("?")
+    found = _cta_paragraph(text)
+    return found is not None and found.endswith("?")
