@@ -7,12 +7,16 @@ from dataclasses import replace
 from coldcraft.config import Settings
 from coldcraft.llm.context import read_section
 from coldcraft.llm.models import resolve_model
+from coldcraft.llm.sources import CitedFact
 from coldcraft.llm.writer_agent import write_email
 from coldcraft.skeletons.schema import Lead
 from tests.llm.builders import LEADS, good_skeleton, writer_input
 from tests.llm.scripted import resolved
 from tests.llm.test_writer_agent import CLEAN, scripted
 
+PEERS = CitedFact(
+    id="f1", text="Their peers cut approval time by 37 percent.", source_url="https://acme.test/"
+)
 CLAIM = "Teams like yours cut approval time by 37% in a quarter."
 INVENTED = [CLEAN[0], CLEAN[1], f"{CLEAN[2]} {CLAIM}"]
 
@@ -75,7 +79,7 @@ async def test_custom_fields_facts_and_the_reviewer_note_ground_a_claim() -> Non
     base = writer_input(good_skeleton(), LEADS[0])
     for inp in (
         writer_input(good_skeleton(), lead),
-        replace(base, facts=("Their peers cut approval time by 37 percent.",)),
+        replace(base, facts=(PEERS,)),
         replace(base, reviewer_note="Mention the 37% we saw at similar teams."),
     ):
         _, fn = scripted(INVENTED)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from coldcraft.llm.sources import CitedFact
 from coldcraft.llm.writer_agent import grounding_of
 from coldcraft.skeletons.judge import JudgeContext
 from coldcraft.skeletons.rules.grounding import find_claims
@@ -28,6 +29,9 @@ def test_the_request_grounds_the_lead_the_workspace_and_the_facts() -> None:
     plain = CONTEXT.request(LEAD)
     assert plain.facts == ()
     assert [s.text for s in find_claims(TEXT, grounding_of(plain))] == ["37%", "Globex"]
-    cited = CONTEXT.request(LEAD, facts=("Globex cut late invoices by 37 percent",))
-    assert cited.facts == ("Globex cut late invoices by 37 percent",)
+    fact = CitedFact(
+        id="f1", text="Globex cut late invoices by 37 percent", source_url="https://umbrella.test/"
+    )
+    cited = CONTEXT.request(LEAD, facts=(fact,))
+    assert cited.facts == (fact,)
     assert find_claims(TEXT, grounding_of(cited)) == []

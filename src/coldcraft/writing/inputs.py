@@ -23,6 +23,7 @@ from coldcraft.config import Settings
 from coldcraft.context.judge import judge_context
 from coldcraft.context.service import context_service
 from coldcraft.llm.context import SequenceContext
+from coldcraft.llm.sources import CitedFact
 from coldcraft.llm.writer_agent import WriterInput
 from coldcraft.senders.service import sender_service
 from coldcraft.sequences.position import Touches
@@ -99,12 +100,13 @@ class WriterContext:
         received: Mapping[uuid.UUID, Received] | None = None,
         *,
         reviewer_note: str | None = None,
-        facts: tuple[str, ...] = (),
+        facts: tuple[CitedFact, ...] = (),
     ) -> WriterInput:
         """The writer's input for one lead; `received`: its stored earlier messages;
-        `reviewer_note`: a person's instruction when a draft is regenerated; `facts`: cited
-        facts the email may state (the lead's fields and the workspace context already
-        ground the writer's claims, see `ungrounded_claim`)."""
+        `reviewer_note`: a person's instruction when a draft is regenerated; `facts`: what
+        research found on the company's own pages, which the email may state and cite (the
+        lead's fields and the workspace context ground the writer's claims too, see
+        `ungrounded_claim`)."""
         return WriterInput(
             skeleton=self.skeleton,
             lead=lead,

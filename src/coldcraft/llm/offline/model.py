@@ -31,6 +31,7 @@ from coldcraft.llm.context import read_section
 from coldcraft.llm.offline.draft import is_question
 from coldcraft.llm.offline.framework import answer, next_submission, plan, skeleton_args
 from coldcraft.llm.offline.writer import clean_value, write_blocks
+from coldcraft.llm.sources import flat_fields, values_used
 
 OFFLINE_NAME = "offline"
 UPDATE_TOOL = "updateSkeleton"
@@ -185,5 +186,7 @@ def writer_step(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
     texts = write_blocks(
         skeleton, lead, instructions, workspace=workspace, safe=safe, earlier=earlier
     )
+    fields = flat_fields(lead if isinstance(lead, dict) else {})
+    written = [{"text": text, "sources": values_used(text, fields)} for text in texts]
     tool = info.output_tools[0].name
-    return _call(tool, {"blocks": texts})
+    return _call(tool, {"blocks": written})
