@@ -15,7 +15,7 @@ from tests.fixtures.factories import Account
 
 CAMPAIGN_FIELDS = {
     "id", "user_id", "type", "name", "status", "signature", "daily_limit",
-    "sender_account_ids", "review_policy", "created_at", "updated_at",
+    "sender_account_ids", "review_policy", "research", "created_at", "updated_at",
 }  # fmt: skip
 NODE_FIELDS = {
     "id", "campaign_id", "position", "type", "subject", "body", "delay_days",

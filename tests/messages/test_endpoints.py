@@ -40,6 +40,7 @@ MESSAGE_FIELDS = {
     "model",
     "quality",
     "error",
+    "sources",
     "flagged",
     "original_subject",
     "original_body",

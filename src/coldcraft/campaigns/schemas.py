@@ -7,7 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    field_validator,
+)
 
 from coldcraft.sequences.schemas import NodeOut
 from coldcraft.store.models import Campaign, SequenceNode
@@ -31,6 +38,11 @@ class CampaignCreate(BaseModel):
     signature: Signature | None = None
     daily_limit: DailyLimit | None = None
     review_policy: ReviewPolicy = "flagged"
+    research: StrictBool = Field(
+        default=False,
+        description="Research each prospect's company site before writing AI drafts "
+        "(facts with their sources, cached per domain; see docs/research.md).",
+    )
 
 
 class CampaignUpdate(BaseModel):
@@ -43,10 +55,11 @@ class CampaignUpdate(BaseModel):
     daily_limit: DailyLimit | None = None
     sender_account_ids: SenderIds | None = None
     review_policy: ReviewPolicy | None = None
+    research: StrictBool | None = None
 
-    @field_validator("name", "review_policy")
+    @field_validator("name", "review_policy", "research")
     @classmethod
-    def _not_null(cls, value: str | None) -> str:
+    def _not_null(cls, value: str | bool | None) -> str | bool:
         # Runs only for an explicit value: an omitted one keeps the current value.
         if value is None:
             raise ValueError("cannot be null")
@@ -65,6 +78,7 @@ class CampaignOut(BaseModel):
     daily_limit: int | None
     sender_account_ids: list[uuid.UUID]
     review_policy: ReviewPolicy
+    research: bool
     created_at: datetime
     updated_at: datetime
 

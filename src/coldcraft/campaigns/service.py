@@ -44,6 +44,7 @@ class CampaignService:
             signature=data.signature,
             daily_limit=data.daily_limit,
             review_policy=data.review_policy,
+            research=data.research,
             sender_account_ids=sender_ids,
         )
         await campaigns.flush_unique(campaign)

@@ -25,6 +25,14 @@ ReviewPolicyOpt = Annotated[
         help="What a person must review before launch: none | flagged (default) | all.",
     ),
 ]
+ResearchOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--research/--no-research",
+        help="Research each prospect's company site before writing AI drafts "
+        "(docs/research.md). Off by default.",
+    ),
+]
 
 
 @command(app, "create")
@@ -36,6 +44,7 @@ def create_campaign(
     signature: SignatureOpt = None,
     daily_limit: DailyLimitOpt = None,
     review_policy: ReviewPolicyOpt = None,
+    research: ResearchOpt = None,
     fmt: FormatOpt = Format.json,
 ) -> None:
     """Create a draft campaign with its seeded sequence."""
@@ -47,6 +56,7 @@ def create_campaign(
             "signature": signature,
             "daily_limit": daily_limit,
             "review_policy": review_policy,
+            "research": research,
         }
     )
     with client(ctx) as api:
@@ -78,10 +88,11 @@ def update_campaign(
     signature: SignatureOpt = None,
     daily_limit: DailyLimitOpt = None,
     review_policy: ReviewPolicyOpt = None,
+    research: ResearchOpt = None,
     fmt: FormatOpt = Format.json,
 ) -> None:
-    """Change a campaign's name, signature, daily limit, senders or review policy (only what
-    is given)."""
+    """Change a campaign's name, signature, daily limit, senders, review policy or research
+    (only what is given)."""
     body = compact(
         {
             "name": name,
@@ -89,6 +100,7 @@ def update_campaign(
             "daily_limit": daily_limit,
             "sender_account_ids": split_ids(sender) if sender is not None else None,
             "review_policy": review_policy,
+            "research": research,
         }
     )
     if not body:

@@ -52,6 +52,7 @@ class CampaignBrief(BaseModel):
     type: str
     status: str
     review_policy: str
+    research: bool
     sender_account_ids: list[uuid.UUID]
     steps: int | None = None
 
@@ -63,6 +64,7 @@ class CampaignBrief(BaseModel):
             type=campaign.type,
             status=campaign.status,
             review_policy=campaign.review_policy,
+            research=campaign.research,
             sender_account_ids=campaign.sender_account_ids,
             steps=steps,
         )

@@ -51,17 +51,19 @@ CONTENT = (
     "quality",
     "usage",
     "error",
+    "sources",
     "flagged",
     "issue_rules",
 )
-# Rows per statement: 14 columns x 1000 rows stays below both dialects' parameter limits.
+# Rows per statement: about 20 columns x 1000 rows stays below both dialects' parameter
+# limits (SQLite 32,766, PostgreSQL 65,535).
 UPSERT_PAGE = 1000
 IN_CHUNK = 1000
 # Python None must land as SQL NULL (the model's JSON type would store JSON 'null').
 NULLABLE_JSON = JSON(none_as_null=True).with_variant(
     postgresql.JSONB(none_as_null=True), "postgresql"
 )
-JSON_COLUMNS = ("missing_fields", "quality", "usage", "error")
+JSON_COLUMNS = ("missing_fields", "quality", "usage", "error", "sources")
 
 
 def no_error() -> ColumnElement[bool]:

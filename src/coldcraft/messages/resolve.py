@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from coldcraft.chat.schemas import GeneratedExample
+from coldcraft.llm.sources import BlockSources
 from coldcraft.prospects.service import prospect_service
 from coldcraft.skeletons.schema import CampaignInfo, Lead, Sender
 from coldcraft.skeletons.template import MergeValues, compile_template
@@ -99,6 +100,7 @@ class TemplateNode:
             "quality": None,
             "usage": None,
             "error": None,
+            "sources": None,
         }
 
 
@@ -116,11 +118,16 @@ def example_row(example: GeneratedExample, *, with_subject: bool) -> Row:
         "quality": _json(example.quality),
         "usage": _json(example.usage),
         "error": None,
+        "sources": _sources(example.sources),
     }
 
 
 def _json(model: BaseModel | None) -> dict[str, Any] | None:
     return None if model is None else model.model_dump(mode="json")
+
+
+def _sources(sources: list[BlockSources] | None) -> list[dict[str, Any]] | None:
+    return None if sources is None else [s.model_dump(mode="json") for s in sources]
 
 
 def _lead(example: GeneratedExample) -> Lead:

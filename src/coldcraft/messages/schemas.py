@@ -142,6 +142,7 @@ class MessageOut(BaseModel):
     model: str | None
     quality: dict[str, Any] | None
     error: dict[str, Any] | None
+    sources: list[dict[str, Any]] | None = None
     flagged: bool
     original_subject: str | None
     original_body: str | None

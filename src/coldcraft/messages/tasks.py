@@ -188,6 +188,9 @@ def message_row(run: Run, item: Item, result: DraftResult) -> dict[str, Any]:
         "quality": _json(result.quality),
         "usage": _json(result.usage),
         "error": _json(result.error),
+        "sources": None
+        if result.sources is None
+        else [s.model_dump(mode="json") for s in result.sources],
     }
 
 

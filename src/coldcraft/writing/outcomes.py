@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from coldcraft.llm.errors import LLMError
 from coldcraft.llm.models import ResolvedModel
+from coldcraft.llm.sources import BlockSources
 from coldcraft.llm.usage import Usage
 from coldcraft.llm.writer_agent import WriterInput, WrittenEmail, write_email
 from coldcraft.runs.kinds import ErrorInfo, ItemOutcome
@@ -66,6 +67,7 @@ class WrittenResult(BaseModel):
     model: str | None = None
     usage: UsageSummary | None = None
     error: ErrorInfo | None = None
+    sources: list[BlockSources] | None = None  # per AI block: the lead fields and facts used
 
 
 R = TypeVar("R", bound=WrittenResult)
@@ -87,6 +89,7 @@ def written_outcome(
         "quality": Quality.of(written),
         "model": written.model,
         "usage": UsageSummary.of(written.usage),
+        "sources": written.sources,
     }
     if written.passed:
         return ItemOutcome(ok=True, result=identity.model_copy(update=parts), usage=written.usage)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coldcraft.store.base import Base, IdMixin, TimestampMixin
@@ -26,6 +26,8 @@ class Campaign(IdMixin, TimestampMixin, Base):
     review_policy: Mapped[str] = mapped_column(
         String(20), default="flagged", server_default="flagged"
     )
+    # Research each prospect's company site before writing its AI drafts (docs/research.md).
+    research: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class SequenceNode(IdMixin, TimestampMixin, Base):

@@ -54,6 +54,9 @@ class CampaignProspectMessage(IdMixin, TimestampMixin, Base):
     quality: Mapped[dict[str, Any] | None]
     usage: Mapped[dict[str, Any] | None]
     error: Mapped[dict[str, Any] | None]
+    # What each AI block of the machine-written text was based on (lead fields, company
+    # facts with their source URL and passage): `llm.sources.BlockSources`, as JSON.
+    sources: Mapped[list[Any] | None]
     # Flagged for a person: failed the judge, missing fields, an error, or an unresolved
     # token. Kept on every write (messages/review.py) so review filters are one index scan.
     flagged: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
