@@ -41,6 +41,7 @@ async def test_a_repair_keeping_the_claim_falls_back_to_the_email_without_its_se
     assert email.attempts == 2
     assert CLAIM not in email.body
     assert CLEAN[2] in email.body  # the rest of the block is kept
+    assert email.sources[2].text == CLEAN[2]  # the evidence shows the text as sent
     [warning] = email.issues
     assert (warning.rule, warning.severity) == ("ungrounded_claim", "warning")
     assert warning.message.startswith('dropped the sentences with "37%": each is not in')

@@ -46,7 +46,7 @@ async def test_named_sources_are_resolved_to_the_field_and_the_fact() -> None:
     email = await write_email(inp, model=resolved(fn))
     assert email.passed, email.issues
     first, second, third = email.sources
-    assert (first.block, first.section) == (1, "Opener")
+    assert (first.block, first.section, first.text) == (1, "Opener", CLEAN[0])
     assert first.sources == [
         Source(type="lead_field", field="position", value="Head of Operations"),
         Source(type="lead_field", field="company", value="Acme"),

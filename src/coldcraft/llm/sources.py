@@ -54,12 +54,14 @@ class Source(BaseModel):
 
 
 class BlockSources(BaseModel):
-    """The evidence behind one AI block (1-based `block`, its skeleton `section`)."""
+    """The evidence behind one AI block (1-based `block`, its skeleton `section`, the `text`
+    written for it), so a reviewer reads the sentence next to what it rests on."""
 
     model_config = ConfigDict(frozen=True)
 
     block: int
     section: str
+    text: str = ""
     sources: list[Source]
 
 

@@ -258,8 +258,8 @@ async def write_email(inp: WriterInput, *, model: ResolvedModel) -> WrittenEmail
         if any(i.rule == UNGROUNDED and i.severity == "error" for i in issues):
             fallback = _without_claims(inp, template, texts, grounding)
             if fallback is not None:
-                subject, body, issues = fallback
-    sources = block_sources(inp, written)
+                subject, body, issues, texts = fallback
+    sources = block_sources(inp, written, texts)
     return WrittenEmail(subject, body, passed(issues), issues, model.name, usage, attempts, sources)
 
 
@@ -294,17 +294,21 @@ async def _write(
     return blocks, Usage.from_run_usage(usage)
 
 
-def block_sources(inp: WriterInput, written: list[WrittenBlock]) -> list[BlockSources]:
-    """Each block's named sources that were really in this lead's input, resolved."""
+def block_sources(
+    inp: WriterInput, written: list[WrittenBlock], texts: list[str]
+) -> list[BlockSources]:
+    """Each block's final text with the named sources that were really in this lead's input,
+    resolved (`texts`: as kept, after a fallback dropped a sentence)."""
     fields = lead_fields(inp.lead)
     facts = {fact.id: fact for fact in inp.facts}
     return [
         BlockSources(
             block=index + 1,
             section=_section_name(inp.skeleton, index),
+            text=text,
             sources=resolve(block.sources, fields, facts),
         )
-        for index, block in enumerate(written)
+        for index, (block, text) in enumerate(zip(written, texts, strict=False))
     ]
 
 
@@ -337,9 +341,10 @@ _SENTENCE_RE = re.compile(r"\S.*?(?:[.!?]+[\"')\u201d\u2019]*(?=\s)|$)", re.S)
 
 def _without_claims(
     inp: WriterInput, template: _Template, texts: list[str], grounding: Grounding
-) -> tuple[str, str, list[Issue]] | None:
+) -> tuple[str, str, list[Issue], list[str]] | None:
     """The fallback after a failed repair: the written texts without the sentences holding
-    an ungrounded claim, when every text keeps a sentence and the email then passes."""
+    an ungrounded claim, when every text keeps a sentence and the email then passes.
+    Returns the subject, body, issues and the texts kept."""
     kept_texts: list[str] = []
     dropped: list[str] = []
     for text in texts:
@@ -359,7 +364,7 @@ def _without_claims(
         return None
     message = f"dropped the sentences with {quoted(dropped)}: each {NOT_FOUND}"
     issues.append(Issue(rule=UNGROUNDED, message=message, severity="warning"))
-    return subject, body, issues
+    return subject, body, issues, kept_texts
 
 
 def grounding_of(inp: WriterInput) -> Grounding:

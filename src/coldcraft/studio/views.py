@@ -89,7 +89,15 @@ def pages(total: int, limit: int) -> int:
     return max(1, -(-total // limit))
 
 
+def web_url(url: Any) -> str:
+    """A link target only for an http(s) URL (a fact's source page): anything else, such as
+    `javascript:`, is no link at all."""
+    text = str(url or "")
+    return text if text.lower().startswith(("https://", "http://")) else ""
+
+
 FILTERS: dict[str, Callable[..., Any]] = {
+    "web_url": web_url,
     "skeleton": skeleton_markup,
     "diff": diff_markup,
     "when": when,
