@@ -58,12 +58,12 @@ _READERS: WeakKeyDictionary[SessionMaker, SessionMaker] = WeakKeyDictionary()
 
 def reader(sessionmaker: SessionMaker) -> SessionMaker:
     """The read-only twin of `sessionmaker`, built once: the same engine and pool, with an
-    option on its engine so that every transaction begins as a read. On SQLite that is a
-    deferred BEGIN, which takes no lock (a statement that writes is refused:
-    `engine.ReadOnlyViolation`); on PostgreSQL no transaction at all (each statement sees
-    committed data, as under READ COMMITTED: one round trip per query instead of
-    BEGIN/.../COMMIT). On the engine, not set per session: asking a session for its
-    connection up front cost 1.2 ms of CPU per GET."""
+    option on its engine so that every unit it opens only reads, with no transaction: on
+    SQLite each statement reads its own WAL snapshot and takes no lock (a statement that
+    writes is refused: `engine.ReadOnlyViolation`), with no BEGIN, COMMIT or ROLLBACK trip
+    to aiosqlite's thread; on PostgreSQL each statement sees committed data, as under READ
+    COMMITTED: one round trip per query instead of BEGIN/.../COMMIT. On the engine, not set
+    per session: asking a session for its connection up front cost 1.2 ms of CPU per GET."""
     found = _READERS.get(sessionmaker)
     if found is None:
         engine: AsyncEngine = sessionmaker.kw["bind"]
