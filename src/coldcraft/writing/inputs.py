@@ -93,6 +93,7 @@ class WriterContext:
     total_nodes: int
     earlier: tuple[EarlierTouch, ...]
     given_prior: list[dict[str, Any]] | None = None
+    research: bool = False  # the campaign researches its prospects' companies
 
     def request(
         self,
@@ -165,4 +166,5 @@ async def load_writer_context(
         total_nodes=total,
         earlier=tuple(EarlierTouch.of(node) for node in touches.before(index)),
         given_prior=given.prior_nodes if given is not None else None,  # None: computed
+        research=campaign.research,
     )

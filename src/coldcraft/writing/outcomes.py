@@ -101,13 +101,22 @@ def written_outcome(
 
 
 def failed_outcome(
-    identity: R, error: ErrorInfo, model: str | None, *, zero_usage: bool = False
+    identity: R,
+    error: ErrorInfo,
+    model: str | None,
+    *,
+    zero_usage: bool = False,
+    spent: Usage | None = None,
 ) -> ItemOutcome:
-    """An item the writer could not write (provider failure, a crash, the lead gone)."""
+    """An item the writer could not write (provider failure, a crash, the lead gone);
+    `spent`: what was spent on it before the failure (its research), still counted."""
     parts: dict[str, object] = {"error": error, "model": model}
-    if zero_usage:
+    if spent is not None and spent.cost_usd + spent.input_tokens + spent.output_tokens > 0:
+        parts["usage"] = UsageSummary.of(spent)
+    elif zero_usage:
         parts["usage"] = UsageSummary()
-    return ItemOutcome(ok=False, result=identity.model_copy(update=parts), error=error)
+    result = identity.model_copy(update=parts)
+    return ItemOutcome(ok=False, result=result, usage=spent or Usage(), error=error)
 
 
 async def write_outcome(
@@ -118,13 +127,19 @@ async def write_outcome(
     keep_failed_body: bool,
     with_subject: bool = True,
     zero_usage_on_failure: bool = False,
+    spent: Usage | None = None,
 ) -> ItemOutcome:
-    """One writer call and its outcome: the step examples and drafts share."""
+    """One writer call and its outcome: the step examples and drafts share. `spent`: what
+    the lead's research cost, counted in the item's usage (and so in the run's spend)."""
     try:
         written = await write_email(request, model=model)
     except LLMError as exc:
         error = ErrorInfo.of(exc.as_dict())
-        return failed_outcome(identity, error, model.name, zero_usage=zero_usage_on_failure)
+        return failed_outcome(
+            identity, error, model.name, zero_usage=zero_usage_on_failure, spent=spent
+        )
+    if spent is not None:
+        written.usage.add(spent)
     return written_outcome(
         identity, written, keep_failed_body=keep_failed_body, with_subject=with_subject
     )
