@@ -54,6 +54,8 @@ TABLE_OWNERS: dict[str, tuple[str, ...]] = {
     "IdempotencyKey": ("coldcraft.api", "coldcraft.worker.sweep"),
     # The studio's one-time sign-in links (studio/links.py).
     "StudioLink": ("coldcraft.studio",),
+    # The database cache of company research, per domain (companies/).
+    "CompanyResearch": ("coldcraft.companies",),
 }
 TABLES_ALWAYS_USABLE_IN = ("coldcraft.store",)
 # Read-only joins another domain's listing needs, (module, table) -> why.

@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     # Models (pydantic-ai): "anthropic:<m>", "openai:<m>", "openai-compatible:<m>@<url>", "offline"
     chat_model: str | None = None
     writer_model: str | None = None
+    research_model: str | None = None  # company research's fact extraction; None = the writer's
     llm_max_attempts: int = 3
     llm_timeout_seconds: float = 60.0
     turn_request_limit: int = 12
@@ -66,7 +67,7 @@ class Settings(BaseSettings):
     research_allow_private: bool = False  # private ranges and loopback
     research_max_bytes: int = 1_000_000  # per answer; a larger page is refused
     research_timeout_seconds: float = 10.0  # per page, robots.txt and redirects included
-    research_cache_seconds: int = 7 * 24 * 3600  # in-memory, per company domain; 0 = off
+    research_cache_seconds: int = 7 * 24 * 3600  # per company domain (database + memory); 0 = off
 
     # Judge thresholds: names and defaults are JudgeSettings' own. Each scalar field is read
     # from `COLDCRAFT_<FIELD>` (e.g. `COLDCRAFT_SUBJECT_MAX_CHARS`), or given as a keyword

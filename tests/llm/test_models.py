@@ -117,7 +117,7 @@ def test_describe_models_says_what_and_why(
 ) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-openai")
     settings = llm_settings.model_copy(update={"chat_model": None})
-    chat, writer = describe_models(settings)
+    chat, writer, research = describe_models(settings)
     assert (chat.role, chat.name, chat.provider) == ("chat", "openai:gpt-4.1", "openai")
     assert chat.reason == "OPENAI_API_KEY is set"
     assert (writer.role, writer.name, writer.reason) == (
@@ -125,6 +125,29 @@ def test_describe_models_says_what_and_why(
         "offline",
         "COLDCRAFT_WRITER_MODEL is set",
     )
+    assert (research.role, research.name, research.reason) == (
+        "research",
+        "offline",
+        "as the writer (COLDCRAFT_WRITER_MODEL is set)",
+    )
+
+
+def test_research_uses_the_writer_s_model_unless_set(
+    llm_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An offline writer means offline research; a provider key gives research the writer's
+    default model; COLDCRAFT_RESEARCH_MODEL wins."""
+    assert resolve_model("research", llm_settings).name == "offline"
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant")
+    settings = llm_settings.model_copy(update={"writer_model": None})
+    research = resolve_model("research", settings)
+    assert (research.name, research.reason) == (
+        "anthropic:claude-haiku-4-5",
+        "as the writer (ANTHROPIC_API_KEY is set)",
+    )
+    settings = settings.model_copy(update={"research_model": "offline"})
+    research = resolve_model("research", settings)
+    assert (research.name, research.reason) == ("offline", "COLDCRAFT_RESEARCH_MODEL is set")
 
 
 def test_the_models_command_prints_a_table(
@@ -140,6 +163,7 @@ def test_the_models_command_prints_a_table(
     assert "no provider key: offline" in out
     assert "COLDCRAFT_WRITER_MODEL is set" in out
     assert "anthropic:claude-haiku-4-5" in out
+    assert "as the writer (COLDCRAFT_WRITER_MODEL is set)" in out
     assert "web search" in out
 
 
@@ -160,3 +184,4 @@ def test_the_notes_warn_when_a_chosen_provider_has_no_key(llm_settings: Settings
     notes = model_notes(settings)
     assert "warning: chat uses anthropic but ANTHROPIC_API_KEY is not set" in notes
     assert not any(n.startswith("warning: writer") for n in notes)
+    assert not any(n.startswith("warning: research") for n in notes)

@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, create_engine, text
+from sqlalchemy import Connection, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from coldcraft.store.base import Base
-from coldcraft.store.migrate import upgrade
+from coldcraft.store.migrate import alembic_config, upgrade
+from tests.conftest import (
+    BACKENDS,
+    POSTGRES_URL,
+    _create_postgres_database,
+    _drop_postgres_database,
+)
 
 
 def _sync_url(async_url: str) -> str:
@@ -68,5 +77,50 @@ def test_0004_fills_issue_rules_from_the_stored_verdicts(tmp_path: Path) -> None
                 conn.execute(text("SELECT id, issue_rules FROM campaign_prospect_messages")).all()
             )
         assert found == {rows[0][0].hex: ",cta,subject_length,", rows[1][0].hex: ""}
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of each backend, for migrating up and down."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("COLDCRAFT_TEST_POSTGRES_URL is not set")
+    url = _create_postgres_database(POSTGRES_URL)
+    try:
+        yield url
+    finally:
+        _drop_postgres_database(url)
+
+
+def test_0007_company_research_upgrades_and_downgrades(fresh_url: str) -> None:
+    """The table comes with 0007, keeps a row, and goes with a downgrade to 0006 (and comes
+    back)."""
+    upgrade(fresh_url, "0007")
+    engine = create_engine(_sync_url(fresh_url))
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO company_research (domain, result, researched_at, expires_at,"
+                    " extraction, usage) VALUES ('acme.com', :result, '2026-12-04 22:00:00+00',"
+                    " '2026-12-11 22:00:00+00', 'offline', :usage)"
+                ),
+                {"result": json.dumps({"domain": "acme.com", "facts": []}), "usage": "{}"},
+            )
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT domain FROM company_research")).scalars().all() == [
+                "acme.com"
+            ]
+        command.downgrade(alembic_config(fresh_url), "0006")
+        with engine.connect() as conn:
+            assert "company_research" not in inspect(conn).get_table_names()
+        upgrade(fresh_url)
+        with engine.connect() as conn:
+            assert "company_research" in inspect(conn).get_table_names()
+            assert _differences(conn) == []
     finally:
         engine.dispose()

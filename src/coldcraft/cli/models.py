@@ -1,4 +1,4 @@
-"""`coldcraft models`: which chat and writer models are configured, and why."""
+"""`coldcraft models`: which chat, writer and research models are configured, and why."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from coldcraft.config import get_settings
 
 
 def models_command() -> None:
-    """Show the chat (framework) and writer models, their provider and why they were chosen."""
+    """Show the chat (framework), writer and research models, their provider and why."""
     # Imported here: the LLM stack takes a second to load and most commands never need it.
     from coldcraft.llm.models import describe_models, model_notes
     from coldcraft.llm.search import describe_search

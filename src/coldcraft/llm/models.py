@@ -24,14 +24,18 @@ from coldcraft.config import Settings
 from coldcraft.llm.offline import offline_model
 from coldcraft.llm.retry import RetryingModel, RetryPolicy
 
-Role = Literal["chat", "writer"]
+Role = Literal["chat", "writer", "research"]
 Provider = Literal["anthropic", "openai", "openai-compatible", "offline"]
 
 DEFAULT_MODELS: dict[str, dict[Role, str]] = {
-    "anthropic": {"chat": "claude-sonnet-4-6", "writer": "claude-haiku-4-5"},
-    "openai": {"chat": "gpt-4.1", "writer": "gpt-4.1-mini"},
+    "anthropic": {
+        "chat": "claude-sonnet-4-6",
+        "writer": "claude-haiku-4-5",
+        "research": "claude-haiku-4-5",
+    },
+    "openai": {"chat": "gpt-4.1", "writer": "gpt-4.1-mini", "research": "gpt-4.1-mini"},
 }
-MAX_TOKENS: dict[Role, int] = {"chat": 4096, "writer": 1500}
+MAX_TOKENS: dict[Role, int] = {"chat": 4096, "writer": 1500, "research": 1500}
 COMPATIBLE_KEY_ENV = "OPENAI_COMPATIBLE_API_KEY"
 _SPEC_HELP = (
     "use 'anthropic:<model>', 'openai:<model>', 'openai-compatible:<model>@<base_url>' or 'offline'"
@@ -101,7 +105,16 @@ def choose_spec(
     """Which model a role uses, and why (without building anything)."""
     if override:
         return parse_spec(override), "requested explicitly"
-    configured = settings.chat_model if role == "chat" else settings.writer_model
+    if role == "research" and not settings.research_model:
+        # Research extracts facts with the writer's model unless told otherwise: an offline
+        # writer means offline research (title, description and headings).
+        spec, reason = choose_spec("writer", settings)
+        return spec, f"as the writer ({reason})"
+    configured = {
+        "chat": settings.chat_model,
+        "writer": settings.writer_model,
+        "research": settings.research_model,
+    }[role]
     if configured:
         return parse_spec(configured), f"COLDCRAFT_{role.upper()}_MODEL is set"
     if _env("ANTHROPIC_API_KEY"):
@@ -173,8 +186,9 @@ def _openai(spec: ModelSpec, role: Role, timeout: float) -> Model:
 
 
 def describe_models(settings: Settings) -> list[ModelDescription]:
-    """The chat and writer models as configured, with the reason each was chosen (for the CLI)."""
-    roles: tuple[Role, ...] = ("chat", "writer")
+    """The chat, writer and research models as configured, with the reason each was chosen
+    (for the CLI)."""
+    roles: tuple[Role, ...] = ("chat", "writer", "research")
     descriptions = []
     for role in roles:
         spec, reason = choose_spec(role, settings)
@@ -200,7 +214,8 @@ def model_notes(settings: Settings) -> list[str]:
     for d in descriptions:
         notes.append(f"{d.role} model: {d.name} ({d.reason})")
         key = KEY_ENV.get(d.provider)
-        if key and not _env(key) and not d.base_url:
+        follows_writer = d.role == "research" and not settings.research_model
+        if key and not _env(key) and not d.base_url and not follows_writer:
             notes.append(f"warning: {d.role} uses {d.provider} but {key} is not set")
     if any(d.provider == "offline" for d in descriptions):
         notes.append(OFFLINE_NOTE)

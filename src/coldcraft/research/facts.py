@@ -1,4 +1,5 @@
-"""Facts from a company page, offline: its title, meta description and h1/h2 headings.
+"""Facts from a company page, offline: its title, meta description and h1/h2 headings; and
+the page's visible text (`page_text`), which a model reads to extract facts (extract.py).
 
 Page text is untrusted. Before anything becomes a fact:
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import datetime
 from html.parser import HTMLParser
 from typing import Literal
@@ -29,8 +31,9 @@ from pydantic import BaseModel, ConfigDict
 MAX_FACT_CHARS = 200
 MAX_QUOTE_CHARS = 400
 MAX_HEADINGS = 20
+MAX_PAGE_TEXT_CHARS = 8000  # the visible text a model reads from one page
 
-FactKind = Literal["title", "description", "heading"]
+FactKind = Literal["title", "description", "heading", "extracted"]
 
 SKIPPED_TAGS = frozenset(
     {"script", "style", "template", "noscript", "svg", "iframe", "object", "canvas"}
@@ -73,7 +76,8 @@ class Fact(BaseModel):
 
     `id` is stable (a hash of the source URL, kind and text): the same page gives the same
     ids on every fetch. `quote` is the passage the fact came from (for a heading, the heading
-    and the text under it), capped."""
+    and the text under it; for a fact a model extracted, the exact passage it quoted, found
+    on the page), capped."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -113,10 +117,14 @@ class _Open:
 
 
 class _PageParser(HTMLParser):
-    """Collects the visible title, descriptions and headings (each with the text under it)."""
+    """Collects the visible title, descriptions and headings (each with the text under it),
+    and the visible text of the whole body (up to `text_limit` characters, before cleaning)."""
 
-    def __init__(self) -> None:
+    def __init__(self, text_limit: int = 0) -> None:
         super().__init__(convert_charrefs=True)
+        self.text: list[str] = []
+        self.text_chars = 0
+        self.text_limit = text_limit
         self.stack: list[_Open] = []
         self.hidden_depth = 0
         self.title: list[str] = []
@@ -145,6 +153,7 @@ class _PageParser(HTMLParser):
             self.hidden_depth += 1
             return
         if tag in HEADING_TAGS and not self.hidden_depth:
+            self._gap()
             self.in_heading = tag in FACT_HEADINGS
             self.headings.append((tag, [], []))
         elif tag in BLOCK_TAGS:
@@ -169,6 +178,7 @@ class _PageParser(HTMLParser):
                 break
         if tag in HEADING_TAGS:
             self.in_heading = False
+            self._gap()
         elif tag in BLOCK_TAGS:
             self._text(" ")
 
@@ -181,13 +191,24 @@ class _PageParser(HTMLParser):
     # helpers ----------------------------------------------------------------------------
 
     def _text(self, data: str) -> None:
-        if self.hidden_depth or not self.headings:
+        if self.hidden_depth:
+            return
+        if self.text_chars < self.text_limit:
+            self.text.append(data)
+            self.text_chars += len(data)
+        if not self.headings:
             return
         _tag, text, passage = self.headings[-1]
         if self.in_heading:
             text.append(data)
         if sum(map(len, passage)) < MAX_QUOTE_CHARS * 2:
             passage.append(data)
+
+    def _gap(self) -> None:
+        """A space between a heading and its neighbours, in the page text only."""
+        if not self.hidden_depth and self.text_chars < self.text_limit:
+            self.text.append(" ")
+            self.text_chars += 1
 
     def _meta(self, values: dict[str, str]) -> None:
         key = (values.get("name") or values.get("property") or "").lower()
@@ -199,6 +220,39 @@ def _is_hidden(attrs: dict[str, str]) -> bool:
     if "hidden" in attrs or attrs.get("aria-hidden", "").lower() == "true":
         return True
     return bool(_HIDDEN_STYLE_RE.search(attrs.get("style", "")))
+
+
+@dataclass(frozen=True)
+class VisiblePage:
+    """What a reader sees of a page, cleaned as facts are: its title, its meta description(s)
+    and its visible body text, each capped."""
+
+    title: str
+    description: str
+    text: str
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        return tuple(part for part in (self.title, self.description, self.text) if part)
+
+    @property
+    def chars(self) -> int:
+        return sum(map(len, self.parts))
+
+
+def visible_page(html: str, limit: int = MAX_PAGE_TEXT_CHARS) -> VisiblePage:
+    """The page's visible text (at most `limit` characters of body), title and description.
+
+    Hidden elements, scripts, styles and the rest of `SKIPPED_TAGS` never get in; control,
+    zero-width and bidi characters are removed and whitespace collapsed."""
+    parser = _PageParser(text_limit=limit * 2)  # cleaning shrinks it; the cap comes after
+    parser.feed(html)
+    parser.close()
+    return VisiblePage(
+        title=clean_text("".join(parser.title), MAX_FACT_CHARS),
+        description=clean_text(" ".join(parser.descriptions), MAX_QUOTE_CHARS),
+        text=clean_text("".join(parser.text), limit),
+    )
 
 
 def extract_facts(html: str, *, source_url: str, fetched_at: datetime) -> list[Fact]:

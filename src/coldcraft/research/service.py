@@ -1,9 +1,13 @@
 """Research for one company: fetch its home and about pages, collect facts, say what failed.
 
-Results are kept in a small in-memory cache per company domain for `research_cache_seconds`
-(default 7 days; 0 turns it off), and concurrent calls for one domain share one research.
-It is per process and lost on restart: a database cache per company domain, shared by
-workers, is the next step (docs/research.md).
+Facts come from a model when one is given (not offline; extract.py), else offline from each
+page's title, description and headings. What the model calls cost is in `CompanyFacts.usage`.
+
+Results are kept in a small in-memory cache per company domain and extractor for
+`research_cache_seconds` (default 7 days; 0 turns it off; `cache_seconds` shortens it for a
+result that read no page or whose model extraction failed), and concurrent calls for one
+domain share one research. It is per process and lost on restart: `coldcraft.companies`
+keeps results in the database, shared by workers (docs/research.md).
 """
 
 from __future__ import annotations
@@ -16,8 +20,13 @@ from typing import Literal
 
 import httpx
 from pydantic import BaseModel, ConfigDict
+from pydantic_ai.exceptions import ModelAPIError, UnexpectedModelBehavior
 
 from coldcraft.config import Settings
+from coldcraft.llm.errors import LLMError, to_llm_error
+from coldcraft.llm.models import ResolvedModel
+from coldcraft.llm.usage import Usage
+from coldcraft.research.extract import extraction_name, page_facts
 from coldcraft.research.facts import Fact, extract_facts
 from coldcraft.research.fetch import FetchRefused, fetch_page
 from coldcraft.research.targets import ResearchTargets, targets_for
@@ -25,6 +34,11 @@ from coldcraft.skeletons.schema import Lead
 
 MAX_FACTS = 30
 CACHE_MAX_DOMAINS = 1000
+# A result that read no page (every URL refused: the site down, robots.txt, a timeout) or
+# whose model extraction failed is kept this long at most: long enough that a campaign with
+# many prospects at one company does not knock on its door for each, short enough that a
+# site back up (or a provider back) is read again the same day.
+SHORT_CACHE_SECONDS = 3600
 
 
 class UrlOutcome(BaseModel):
@@ -37,6 +51,36 @@ class UrlOutcome(BaseModel):
     reason: str | None = None
     final_url: str | None = None
     facts: int = 0
+    # The model extraction failed (an LLMError code): the page's facts are the offline ones.
+    extraction_error: str | None = None
+
+
+class ResearchUsage(BaseModel):
+    """What the model extraction of one research cost (zero offline and from a cache)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    requests: int = 0
+    cost_usd: float = 0.0
+
+    @classmethod
+    def of(cls, usage: Usage) -> ResearchUsage:
+        return cls(
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            requests=usage.requests,
+            cost_usd=usage.cost_usd,
+        )
+
+    def as_usage(self) -> Usage:
+        return Usage(
+            input_tokens=self.input_tokens,
+            output_tokens=self.output_tokens,
+            requests=self.requests,
+            cost_usd=self.cost_usd,
+        )
 
 
 class CompanyFacts(BaseModel):
@@ -50,10 +94,33 @@ class CompanyFacts(BaseModel):
     urls: list[UrlOutcome]
     researched_at: datetime
     from_cache: bool = False
+    # `offline` or the model's name; what the extraction cost (zero when from a cache: the
+    # caller who did the research is the one who paid).
+    extraction: str = "offline"
+    usage: ResearchUsage = ResearchUsage()
 
     @property
     def refused(self) -> list[UrlOutcome]:
         return [u for u in self.urls if u.status == "refused"]
+
+    @property
+    def degraded(self) -> bool:
+        """Nothing was read (every URL refused) or a model extraction failed."""
+        fetched = any(u.status == "fetched" for u in self.urls)
+        return not fetched or any(u.extraction_error for u in self.urls)
+
+    def cached(self) -> CompanyFacts:
+        """This result as a cache hands it out: `from_cache`, nothing spent."""
+        return self.model_copy(update={"from_cache": True, "usage": ResearchUsage()})
+
+
+def cache_seconds(result: CompanyFacts, settings: Settings) -> int:
+    """How long `result` is kept: `research_cache_seconds`, at most `SHORT_CACHE_SECONDS`
+    for a degraded result; 0 (not kept) when the cache is off or the lead named no site."""
+    ttl = max(0, settings.research_cache_seconds)
+    if result.domain is None:
+        return 0
+    return min(ttl, SHORT_CACHE_SECONDS) if result.degraded else ttl
 
 
 class ResearchCache:
@@ -76,7 +143,7 @@ class ResearchCache:
         if self._clock() >= expires:
             del self._entries[domain]
             return None
-        return facts.model_copy(update={"from_cache": True})
+        return facts.cached()
 
     def put(self, domain: str, facts: CompanyFacts, ttl_seconds: float) -> None:
         if ttl_seconds <= 0:
@@ -85,25 +152,35 @@ class ResearchCache:
             del self._entries[next(iter(self._entries))]  # the oldest entry
         self._entries[domain] = (self._clock() + ttl_seconds, facts)
 
+    def forget(self, domain: str) -> None:
+        """Drop every entry of `domain` (whatever extracted it)."""
+        for key in [k for k in self._entries if k == domain or k.startswith(f"{domain}\n")]:
+            del self._entries[key]
+
     def clear(self) -> None:
         self._entries.clear()
 
     async def shared(
-        self, domain: str, research: Callable[[], Awaitable[CompanyFacts]], ttl_seconds: float
+        self,
+        domain: str,
+        research: Callable[[], Awaitable[CompanyFacts]],
+        ttl_seconds: float | Callable[[CompanyFacts], float],
     ) -> CompanyFacts:
         """The result of `research()` for `domain`, run once however many ask at a time.
 
         The work runs in a task of its own (shielded): a caller cancelled does not cancel
-        it for the others, and its result still fills the cache."""
+        it for the others, and its result still fills the cache. The others get it
+        `from_cache` (the first caller is the one who spent its usage)."""
         key = (id(asyncio.get_running_loop()), domain)
         task = self._pending.get(key)
         if task is not None:
             result = await asyncio.shield(task)
-            return result.model_copy(update={"from_cache": True})
+            return result.cached()
 
         async def run() -> CompanyFacts:
             result = await research()
-            self.put(domain, result, ttl_seconds)
+            ttl = ttl_seconds(result) if callable(ttl_seconds) else ttl_seconds
+            self.put(domain, result, ttl)
             return result
 
         task = asyncio.ensure_future(run())
@@ -127,37 +204,74 @@ async def research_company(
     client: httpx.AsyncClient | None = None,
     *,
     cache: ResearchCache | None = None,
+    model: ResolvedModel | None = None,
 ) -> CompanyFacts:
-    """Facts from the company's home page and its first about page that answers.
+    """Facts from the company's home page and its first about page that answers, extracted
+    by `model` when given (and not offline), else offline; the in-memory cache first.
 
     Never raises for a page: every URL tried is in `urls`, fetched or refused with the
-    reason (`private address`, `robots.txt disallows`, `HTTP 404`, ...)."""
+    reason (`private address`, `robots.txt disallows`, `HTTP 404`, ...); a failed model
+    extraction falls back to the page's offline facts (`UrlOutcome.extraction_error`)."""
     targets = targets_for(domain_or_lead)
     if targets is None:
         return CompanyFacts(domain=None, facts=[], urls=[], researched_at=datetime.now(UTC))
     cache = PROCESS_CACHE if cache is None else cache
-    cached = cache.get(targets.domain)
+    cached = cache.get(cache_key(targets.domain, model))
     if cached is not None:
         return cached
+    return await research_targets(targets, settings, client, cache=cache, model=model)
+
+
+def cache_key(domain: str, model: ResolvedModel | None) -> str:
+    """In-memory entries are per domain and extractor: offline facts do not answer for a
+    model's, nor one model's for another's."""
+    name = extraction_name(model)
+    return domain if name == "offline" else f"{domain}\n{name}"
+
+
+async def research_targets(
+    targets: ResearchTargets,
+    settings: Settings,
+    client: httpx.AsyncClient | None = None,
+    *,
+    cache: ResearchCache | None = None,
+    model: ResolvedModel | None = None,
+    then: Callable[[CompanyFacts], Awaitable[None]] | None = None,
+) -> CompanyFacts:
+    """Research `targets` now (no cache read), shared with the concurrent callers of this
+    process for the same domain and extractor (they get the result `from_cache`, zero
+    usage). `then(result)` runs once, inside the shared work, before anyone gets the result:
+    a caller cancelled meanwhile does not stop it (the database cache stores through it)."""
+    cache = PROCESS_CACHE if cache is None else cache
 
     async def research() -> CompanyFacts:
         if client is not None:
-            return await _research(targets, settings, client)
-        async with httpx.AsyncClient(
-            timeout=settings.research_timeout_seconds, trust_env=False
-        ) as own:
-            return await _research(targets, settings, own)
+            result = await _research(targets, settings, client, model)
+        else:
+            async with httpx.AsyncClient(
+                timeout=settings.research_timeout_seconds, trust_env=False
+            ) as own:
+                result = await _research(targets, settings, own, model)
+        if then is not None:
+            await then(result)
+        return result
 
-    return await cache.shared(targets.domain, research, settings.research_cache_seconds)
+    return await cache.shared(
+        cache_key(targets.domain, model), research, lambda r: cache_seconds(r, settings)
+    )
 
 
 async def _research(
-    targets: ResearchTargets, settings: Settings, client: httpx.AsyncClient
+    targets: ResearchTargets,
+    settings: Settings,
+    client: httpx.AsyncClient,
+    model: ResolvedModel | None,
 ) -> CompanyFacts:
     facts: list[Fact] = []
     seen: set[str] = set()
     outcomes: list[UrlOutcome] = []
     fetched_urls: set[str] = set()
+    spent = Usage()
 
     async def visit(url: str) -> bool:
         try:
@@ -169,13 +283,26 @@ async def _research(
             outcomes.append(UrlOutcome(url=url, status="fetched", final_url=page.url))
             return False
         fetched_urls.add(page.url)
+        error: str | None = None
+        try:
+            found, usage = await page_facts(
+                page.html, source_url=page.url, fetched_at=page.fetched_at, model=model
+            )
+            spent.add(usage)
+        except (LLMError, ModelAPIError, UnexpectedModelBehavior) as exc:
+            error = exc.code if isinstance(exc, LLMError) else to_llm_error(exc).code
+            found = extract_facts(page.html, source_url=page.url, fetched_at=page.fetched_at)
         added = 0
-        for fact in extract_facts(page.html, source_url=page.url, fetched_at=page.fetched_at):
+        for fact in found:
             if fact.text.lower() not in seen and len(facts) < MAX_FACTS:
                 seen.add(fact.text.lower())
                 facts.append(fact)
                 added += 1
-        outcomes.append(UrlOutcome(url=url, status="fetched", final_url=page.url, facts=added))
+        outcomes.append(
+            UrlOutcome(
+                url=url, status="fetched", final_url=page.url, facts=added, extraction_error=error
+            )
+        )
         return True
 
     await visit(targets.home_url)
@@ -183,5 +310,10 @@ async def _research(
         if await visit(about):
             break
     return CompanyFacts(
-        domain=targets.domain, facts=facts, urls=outcomes, researched_at=datetime.now(UTC)
+        domain=targets.domain,
+        facts=facts,
+        urls=outcomes,
+        researched_at=datetime.now(UTC),
+        extraction=extraction_name(model),
+        usage=ResearchUsage.of(spent),
     )

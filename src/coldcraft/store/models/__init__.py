@@ -2,6 +2,7 @@
 
 from coldcraft.store.models.campaign import Campaign, SequenceNode
 from coldcraft.store.models.chat_session import AIChatSession
+from coldcraft.store.models.company_research import CompanyResearch
 from coldcraft.store.models.context import WorkspaceContext
 from coldcraft.store.models.idempotency import IdempotencyKey
 from coldcraft.store.models.message import CampaignProspectMessage
@@ -16,6 +17,7 @@ __all__ = [
     "ApiKey",
     "Campaign",
     "CampaignProspectMessage",
+    "CompanyResearch",
     "IdempotencyKey",
     "Prospect",
     "Run",

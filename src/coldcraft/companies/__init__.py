@@ -1,0 +1,1 @@
+"""Companies: the database cache of company research per domain (docs/research.md)."""

@@ -1,0 +1,132 @@
+"""Company research through the database: one row per company domain, shared by every
+worker and kept across restarts until it expires (`research_cache_seconds`).
+
+`company_facts` reads a fresh row without a write lock (`store.session.reading`); on a miss
+it researches (`research.service.research_targets`: concurrent callers in this process share
+one fetch) and stores the result in a short unit of work of its own (an upsert: concurrent
+workers for one domain do not fail, the last write wins). No transaction is open during a
+fetch or a model call.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from pydantic import ValidationError
+
+from coldcraft.companies.repository import CompanyResearchRepository
+from coldcraft.config import Settings
+from coldcraft.llm.models import ResolvedModel
+from coldcraft.llm.usage import Usage
+from coldcraft.research.extract import extraction_name
+from coldcraft.research.service import (
+    CompanyFacts,
+    ResearchCache,
+    cache_seconds,
+    research_targets,
+)
+from coldcraft.research.targets import targets_for
+from coldcraft.skeletons.schema import Lead
+from coldcraft.store.session import SessionMaker, reading, unit_of_work
+
+log = logging.getLogger(__name__)
+
+# Kept in their own columns (extraction, usage) or meaningless once stored (from_cache).
+_NOT_IN_RESULT = {"from_cache", "usage", "extraction"}
+
+
+@dataclass(frozen=True)
+class Researched:
+    """A company's facts and what getting them cost now: zero from a cache (the database
+    row, or a concurrent caller's research in this process), a model extraction's usage
+    otherwise (zero offline)."""
+
+    facts: CompanyFacts
+    usage: Usage = field(default_factory=Usage)
+
+
+async def company_facts(
+    sessions: SessionMaker,
+    lead_or_domain: Lead | str,
+    settings: Settings,
+    *,
+    model: ResolvedModel | None = None,
+    client: httpx.AsyncClient | None = None,
+    cache: ResearchCache | None = None,
+) -> Researched:
+    """The company's facts: from its fresh row when there is one (`from_cache`), else
+    researched now (by `model` when given and not offline) and stored.
+
+    A lead without a company site (free mail, no email) gives an empty result and stores
+    nothing. With `research_cache_seconds` 0 nothing is read nor stored. A result that read
+    no page or whose model extraction failed is stored for `SHORT_CACHE_SECONDS` at most.
+    `cache` is the in-process sharing of concurrent research (the process's by default)."""
+    targets = targets_for(lead_or_domain)
+    if targets is None:
+        empty = CompanyFacts(domain=None, facts=[], urls=[], researched_at=datetime.now(UTC))
+        return Researched(empty)
+    extraction = extraction_name(model)
+    use_database = settings.research_cache_seconds > 0
+    if use_database:
+        stored = await _stored(sessions, targets.domain, extraction)
+        if stored is not None:
+            return Researched(stored)
+
+    async def store(result: CompanyFacts) -> None:
+        if use_database:
+            await _store(sessions, result, settings)
+
+    result = await research_targets(targets, settings, client, cache=cache, model=model, then=store)
+    return Researched(result, Usage() if result.from_cache else result.usage.as_usage())
+
+
+async def forget(
+    sessions: SessionMaker, lead_or_domain: Lead | str, *, cache: ResearchCache | None = None
+) -> bool:
+    """Drop a company's stored research (and this process's copy): the next call researches
+    again. True when a row was deleted."""
+    targets = targets_for(lead_or_domain)
+    if targets is None:
+        return False
+    if cache is not None:
+        cache.forget(targets.domain)
+    async with unit_of_work(sessions) as session:
+        return await CompanyResearchRepository(session).delete_domain(targets.domain)
+
+
+async def purge_expired(sessions: SessionMaker, now: datetime | None = None) -> int:
+    """Delete the rows that have expired; how many."""
+    async with unit_of_work(sessions) as session:
+        return await CompanyResearchRepository(session).purge_expired(now or datetime.now(UTC))
+
+
+async def _stored(sessions: SessionMaker, domain: str, extraction: str) -> CompanyFacts | None:
+    async with reading(sessions) as session:
+        row = await CompanyResearchRepository(session).fresh(domain, extraction, datetime.now(UTC))
+        if row is None:
+            return None
+        data, extractor = row.result, row.extraction
+    try:
+        facts = CompanyFacts.model_validate({**data, "extraction": extractor})
+    except ValidationError:  # written by another version: research again, overwrite it
+        log.warning("company_research row for %s does not parse: researching again", domain)
+        return None
+    return facts.cached()
+
+
+async def _store(sessions: SessionMaker, result: CompanyFacts, settings: Settings) -> None:
+    ttl = cache_seconds(result, settings)
+    if result.domain is None or ttl <= 0:
+        return
+    async with unit_of_work(sessions) as session:
+        await CompanyResearchRepository(session).upsert(
+            domain=result.domain,
+            result=result.model_dump(mode="json", exclude=_NOT_IN_RESULT),
+            researched_at=result.researched_at,
+            expires_at=datetime.now(UTC) + timedelta(seconds=ttl),
+            extraction=result.extraction,
+            usage=result.usage.model_dump(mode="json"),
+        )
