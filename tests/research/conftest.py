@@ -10,6 +10,7 @@ import ssl
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -88,6 +89,13 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
 
 @pytest.fixture
 def site() -> Iterator[Site]:
+    with serve_site() as state:
+        yield state
+
+
+@contextmanager
+def serve_site() -> Iterator[Site]:
+    """A local site on a free port, in a thread, for the block's duration."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
     state = Site(port=server.server_address[1])
     server.RequestHandlerClass = _handler(state)

@@ -96,10 +96,48 @@ def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         _drop_postgres_database(url)
 
 
-def test_0007_company_research_upgrades_and_downgrades(fresh_url: str) -> None:
-    """The table comes with 0007, keeps a row, and goes with a downgrade to 0006 (and comes
+def test_0007_adds_research_and_sources_with_defaults(fresh_url: str) -> None:
+    """Existing campaigns do not research; existing drafts have no sources; both go with a
+    downgrade to 0006."""
+    upgrade(fresh_url, "0006")
+    engine = create_engine(_sync_url(fresh_url))
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO users (id, email, created_at, updated_at) VALUES "
+                    "('00000000000000000000000000000001', 'a@example.com', "
+                    "'2026-12-04 22:00:00', '2026-12-04 22:00:00')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO campaigns (id, user_id, type, name, status, "
+                    "sender_account_ids, created_at, updated_at) VALUES "
+                    "('00000000000000000000000000000002', '00000000000000000000000000000001', "
+                    "'email', 'Old', 'draft', '[]', '2026-12-04 22:00:00', "
+                    "'2026-12-04 22:00:00')"
+                )
+            )
+        upgrade(fresh_url, "0007")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT research FROM campaigns")).scalars().all() in (
+                [False],
+                [0],
+            )
+            columns = {c["name"] for c in inspect(conn).get_columns("campaign_prospect_messages")}
+            assert "sources" in columns
+        command.downgrade(alembic_config(fresh_url), "0006")
+        with engine.connect() as conn:
+            assert "research" not in {c["name"] for c in inspect(conn).get_columns("campaigns")}
+    finally:
+        engine.dispose()
+
+
+def test_0008_company_research_upgrades_and_downgrades(fresh_url: str) -> None:
+    """The table comes with 0008, keeps a row, and goes with a downgrade to 0007 (and comes
     back)."""
-    upgrade(fresh_url, "0007")
+    upgrade(fresh_url, "0008")
     engine = create_engine(_sync_url(fresh_url))
     try:
         with engine.begin() as conn:
@@ -115,7 +153,7 @@ def test_0007_company_research_upgrades_and_downgrades(fresh_url: str) -> None:
             assert conn.execute(text("SELECT domain FROM company_research")).scalars().all() == [
                 "acme.com"
             ]
-        command.downgrade(alembic_config(fresh_url), "0006")
+        command.downgrade(alembic_config(fresh_url), "0007")
         with engine.connect() as conn:
             assert "company_research" not in inspect(conn).get_table_names()
         upgrade(fresh_url)

@@ -23,6 +23,7 @@ from coldcraft.skeletons.schema import Lead, Skeleton
 from coldcraft.store.models import Run
 from coldcraft.writing.inputs import GivenSequence, WriterContext, load_writer_context
 from coldcraft.writing.outcomes import failed_outcome, write_outcome
+from coldcraft.writing.research import lead_research
 
 
 class ExamplesParams(BaseModel):
@@ -70,13 +71,14 @@ class GenerateExamples(RunKind[WriterContext, ExamplesParams]):
 
     async def process(self, env: RunEnv, prepared: WriterContext, item: Item) -> ItemOutcome:
         lead = Lead.model_validate(item.data["lead"])
-        request = prepared.request(lead)
+        research = await lead_research(env, lead, enabled=prepared.research)
         return await write_outcome(
-            request,
+            prepared.request(lead, facts=research.facts),
             env.model("writer"),
             _identity(item),
             keep_failed_body=False,
             zero_usage_on_failure=True,
+            spent=research.usage,
         )
 
     def failure(self, item: Item, error: ErrorInfo) -> ItemOutcome:

@@ -8,7 +8,8 @@
   skeleton snapshotted when the run started.
 - process: one short read (the prospect, and its messages for the earlier nodes so a
   follow-up acknowledges them as the prospect received them), closed before the writer
-  call; a manually edited draft is skipped without a call.
+  call; a manually edited draft is skipped without a call. When the campaign researches,
+  the prospect's company facts come first (writing/research.py), their cost in the item's.
 - write: upsert the draft (source `ai`); a failure is recorded on the row's `error` but
   never replaces a usable draft; edited and non-draft rows are never touched.
 """
@@ -33,6 +34,7 @@ from coldcraft.skeletons.schema import Skeleton
 from coldcraft.store.models import Run
 from coldcraft.writing.inputs import Received, WriterContext, load_writer_context
 from coldcraft.writing.outcomes import WrittenResult, failed_outcome, write_outcome
+from coldcraft.writing.research import lead_research
 
 BATCH = 500
 
@@ -140,13 +142,15 @@ class GenerateAIMessages(RunKind[DraftTarget, GenerateAIParams]):
         }
         lead = prospect_service.to_lead(found[0])
         note = prepared.params.instruction
-        request = prepared.writer.request(lead, received, reviewer_note=note)
+        research = await lead_research(env, lead, enabled=prepared.writer.research)
+        request = prepared.writer.request(lead, received, reviewer_note=note, facts=research.facts)
         return await write_outcome(
             request,
             env.model("writer"),
             DraftResult(prospect_id=item.key),
             keep_failed_body=True,
             with_subject=prepared.with_subject,
+            spent=research.usage,
         )
 
     def failure(self, item: Item, error: ErrorInfo) -> ItemOutcome:
