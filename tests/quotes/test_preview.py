@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from coldcraft.config import Settings
+from coldcraft.messages.spend import research_price_per_lead, spend_service
 from coldcraft.quotes.schemas import QuoteRequest
 from coldcraft.quotes.service import quote_service
 from coldcraft.store.models import Run
@@ -111,3 +112,54 @@ async def test_a_priced_model_and_a_tight_cap(
     assert answer.spend is not None
     assert answer.spend.remaining_usd == pytest.approx(0.001)
     assert answer.sufficient is False
+
+
+async def test_research_is_in_the_quote_when_the_campaign_researches(
+    api: httpx.AsyncClient,
+    sessionmaker: SessionMaker,
+    account: Account,
+    box: OutboxCampaign,
+    settings: Settings,
+) -> None:
+    body = {"action": "generate_ai", "campaign_id": box.id, "node_id": box.ai_node_id}
+    assert (await quote(api, **body))["research"] is None  # research is off by default
+    await api.patch(f"/api/campaigns/{box.id}", json={"research": True})
+    offline = (await quote(api, **body))["research"]
+    assert offline == {
+        "model": "offline",
+        "requests": {"min": 0, "max": 0},
+        "cost_usd": {"min": 0.0, "max": 0.0},
+    }
+    priced = settings.model_copy(update={"writer_model": "anthropic:claude-haiku-4-5"})
+    request = QuoteRequest.model_validate(body)
+    async with unit_of_work(sessionmaker) as session:
+        answer = await quote_service.preview(session, account.user, request, settings=priced)
+        plain = answer.cost_usd.max - (answer.research.cost_usd.max if answer.research else 0)
+    assert answer.research is not None
+    assert answer.research.model == "anthropic:claude-haiku-4-5"  # research follows the writer
+    assert answer.research.requests.max == 3 * 2  # 3 leads, two pages each at most
+    assert answer.research.cost_usd.min == 0.0  # every company may be cached already
+    assert 0 < answer.research.cost_usd.max
+    assert answer.cost_usd.max == pytest.approx(plain + answer.research.cost_usd.max)
+
+
+async def test_the_spend_cap_counts_research_for_a_researching_campaign(
+    api: httpx.AsyncClient,
+    sessionmaker: SessionMaker,
+    account: Account,
+    box: OutboxCampaign,
+    settings: Settings,
+) -> None:
+    priced = settings.model_copy(
+        update={"writer_model": "anthropic:claude-haiku-4-5", "spend_cap_usd_per_month": 100.0}
+    )
+    async with unit_of_work(sessionmaker) as session:
+        plain = await spend_service.assess(session, account.user, prospects=3, settings=priced)
+        researched = await spend_service.assess(
+            session, account.user, prospects=3, settings=priced, research=True
+        )
+    assert plain is not None
+    assert researched is not None
+    extra = researched.per_lead_usd - plain.per_lead_usd
+    assert extra == pytest.approx(research_price_per_lead(priced))
+    assert extra > 0

@@ -56,7 +56,7 @@ class GenerateAIService:
             skeleton=Skeleton.model_validate(chat.skeleton),
             framework_version=chat.framework_version,
         )
-        return await self._start(session, queue, user, chat, params, count, settings)
+        return await self._start(session, queue, user, campaign, chat, params, count, settings)
 
     async def regenerate(
         self,
@@ -89,7 +89,7 @@ class GenerateAIService:
             replace_edited=data.include_edited,
         )
         count = len(prospects)
-        return await self._start(session, queue, user, chat, params, count, settings)
+        return await self._start(session, queue, user, campaign, chat, params, count, settings)
 
     async def regeneration(
         self,
@@ -134,14 +134,17 @@ class GenerateAIService:
         session: AsyncSession,
         queue: RunQueue,
         user: User,
+        campaign: Campaign,
         chat: AIChatSession,
         params: GenerateAIParams,
         count: int,
         settings: Settings,
     ) -> tuple[StartedRun, int]:
-        """The spend cap, then the run on the chat's node (LAST: every check that can fail
-        came first)."""
-        await spend_service.check(session, user, prospects=count, settings=settings)
+        """The spend cap (research included when the campaign researches), then the run on
+        the chat's node (LAST: every check that can fail came first)."""
+        await spend_service.check(
+            session, user, prospects=count, settings=settings, research=campaign.research
+        )
         started = await run_service.start_run(
             session,
             queue,

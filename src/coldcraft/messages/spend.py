@@ -5,7 +5,10 @@ Checked before a generate-ai-messages run starts: this calendar month's spend (t
 writer runs still have to do + this run's estimate must stay within the cap, else 402.
 The estimate is prospects x a per-lead cost: the average cost per item of the account's
 recent writer runs, else the writer model's list price for a typical call (genai-prices),
-else 0 (the offline model and self-hosted servers cost nothing we can know).
+else 0 (the offline model and self-hosted servers cost nothing we can know); a campaign that
+researches adds, per lead, the most its company's research can cost (`research_price_per_lead`:
+a model extraction of two pages; 0 offline). What research really spent is in the items'
+usage, so it is in this month's spend like any writer call.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coldcraft.config import Settings
 from coldcraft.errors import PaymentRequired
 from coldcraft.llm.models import Role, choose_spec
+from coldcraft.research.extract import estimated_extraction_tokens
 from coldcraft.runs.service import run_service
 from coldcraft.store.base import utcnow
 from coldcraft.store.models import User
@@ -31,6 +35,7 @@ RECENT_RUNS = 20
 # plus its share of repair attempts.
 TYPICAL_INPUT_TOKENS = 3000
 TYPICAL_OUTPUT_TOKENS = 500
+PAGES_PER_COMPANY = 2  # research reads the home page and the first about page that answers
 
 
 @dataclass(frozen=True)
@@ -59,12 +64,27 @@ def list_price_per_lead(settings: Settings) -> float:
     return list_price("writer", settings)
 
 
-def list_price(role: Role, settings: Settings) -> float:
-    """A role's model's price for a typical call; 0 when it has no known price."""
+def research_price_per_lead(settings: Settings) -> float:
+    """The most one lead's research can cost: a model extraction of each page read (the
+    home page and an about page) when its company is not in the cache; 0 offline. A lead
+    whose company was researched already (by another lead, another run) costs nothing."""
+    tokens = estimated_extraction_tokens()
+    price = list_price("research", settings, tokens=(tokens.input_tokens, tokens.output_tokens))
+    return PAGES_PER_COMPANY * price
+
+
+def list_price(
+    role: Role,
+    settings: Settings,
+    *,
+    tokens: tuple[int, int] = (TYPICAL_INPUT_TOKENS, TYPICAL_OUTPUT_TOKENS),
+) -> float:
+    """A role's model's price for a typical call (`tokens`: input, output); 0 when it has
+    no known price."""
     spec, _ = choose_spec(role, settings)
     if spec.provider not in ("anthropic", "openai"):
         return 0.0
-    usage = PriceUsage(input_tokens=TYPICAL_INPUT_TOKENS, output_tokens=TYPICAL_OUTPUT_TOKENS)
+    usage = PriceUsage(input_tokens=tokens[0], output_tokens=tokens[1])
     try:
         price = calc_price(usage, model_ref=spec.model_name, provider_id=spec.provider)
     except LookupError:
@@ -80,16 +100,31 @@ class SpendService:
         return recent if recent is not None else list_price_per_lead(settings)
 
     async def check(
-        self, session: AsyncSession, user: User, *, prospects: int, settings: Settings
+        self,
+        session: AsyncSession,
+        user: User,
+        *,
+        prospects: int,
+        settings: Settings,
+        research: bool = False,
     ) -> SpendCheck | None:
-        """Raise 402 when the run would take the account past its cap; None without a cap."""
-        check = await self.assess(session, user, prospects=prospects, settings=settings)
+        """Raise 402 when the run would take the account past its cap; None without a cap.
+        `research`: each lead may also pay for its company's research (at most)."""
+        check = await self.assess(
+            session, user, prospects=prospects, settings=settings, research=research
+        )
         if check is not None and check.shortfall_usd > 0:
             raise _payment_required(check)
         return check
 
     async def assess(
-        self, session: AsyncSession, user: User, *, prospects: int, settings: Settings
+        self,
+        session: AsyncSession,
+        user: User,
+        *,
+        prospects: int,
+        settings: Settings,
+        research: bool = False,
     ) -> SpendCheck | None:
         """Where a run for `prospects` leads would leave the account (None without a cap)."""
         cap = settings.spend_cap_usd_per_month
@@ -97,6 +132,8 @@ class SpendService:
             return None
         repo = run_service.spend(session)
         per_lead = await self.per_lead_usd(session, user, settings)
+        if research:
+            per_lead += research_price_per_lead(settings)
         check = SpendCheck(
             cap_usd=cap,
             spent_usd=await repo.cost_since(user.id, month_start(utcnow())),

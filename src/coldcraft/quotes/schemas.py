@@ -49,6 +49,16 @@ class SpendLeft(BaseModel):
     remaining_usd: float
 
 
+class ResearchQuote(BaseModel):
+    """What researching the leads' companies adds (the campaign's `research` is on): at
+    most one model extraction per page read (two pages per company), none for a company
+    already in the cache, none offline. Included in the quote's `cost_usd`."""
+
+    model: str
+    requests: Span
+    cost_usd: Span
+
+
 class Quote(BaseModel):
     """An estimate, not a promise: `requests` count a repair per lead at most (transport
     retries not included); cost comes from the model's list prices (0 when it has none, e.g.
@@ -62,3 +72,4 @@ class Quote(BaseModel):
     duration_seconds: Span
     sufficient: bool  # the spend cap allows it (true without a cap)
     spend: SpendLeft | None  # null without a cap
+    research: ResearchQuote | None = None  # null when the campaign does not research

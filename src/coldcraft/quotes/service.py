@@ -14,8 +14,13 @@ from coldcraft.errors import InvalidRequest
 from coldcraft.llm.models import Role, choose_spec
 from coldcraft.messages.generate import generate_ai_service
 from coldcraft.messages.repository import Selection
-from coldcraft.messages.spend import list_price, spend_service
-from coldcraft.quotes.schemas import Quote, QuoteRequest, Span, SpendLeft
+from coldcraft.messages.spend import (
+    PAGES_PER_COMPANY,
+    list_price,
+    research_price_per_lead,
+    spend_service,
+)
+from coldcraft.quotes.schemas import Quote, QuoteRequest, ResearchQuote, Span, SpendLeft
 from coldcraft.sequences.service import sequence_service
 from coldcraft.store.models import Campaign, User
 
@@ -42,7 +47,12 @@ class QuoteService:
         spec, _ = choose_spec(work.role, settings)
         per_request = list_price(work.role, settings)
         low, high = work.requests
-        cost = Span(min=round(low * per_request, 6), max=round(high * per_request, 6))
+        research = _research(work, settings) if campaign.research else None
+        extra = research.cost_usd if research is not None else Span(min=0, max=0)
+        cost = Span(
+            min=round(low * per_request + extra.min, 6),
+            max=round(high * per_request + extra.max, 6),
+        )
         spend = await self._spend(session, user, work, cost, settings)
         return Quote(
             action=data.action,
@@ -53,6 +63,7 @@ class QuoteService:
             duration_seconds=_duration(work, spec.provider == "offline", settings),
             sufficient=spend is None or cost.max <= spend.remaining_usd,
             spend=spend,
+            research=research,
         )
 
     async def _work(
@@ -95,6 +106,21 @@ class QuoteService:
             in_flight_usd=round(check.in_flight_usd, 6),
             remaining_usd=round(max(0.0, left), 6),
         )
+
+
+def _research(work: Work, settings: Settings) -> ResearchQuote | None:
+    """What researching the leads' companies may add: from nothing (every company already
+    in the cache, or offline) to one extraction per page of every lead's company."""
+    if work.role != "writer":  # a chat turn researches nothing
+        return None
+    spec, _ = choose_spec("research", settings)
+    most = work.items * PAGES_PER_COMPANY if spec.provider != "offline" else 0
+    top = work.items * research_price_per_lead(settings)
+    return ResearchQuote(
+        model=spec.name,
+        requests=Span(min=0, max=most),
+        cost_usd=Span(min=0, max=round(top, 6)),
+    )
 
 
 def _duration(work: Work, offline: bool, settings: Settings) -> Span:
