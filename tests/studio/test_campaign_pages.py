@@ -121,3 +121,19 @@ async def test_linkedin_campaign_steps(studio: httpx.AsyncClient) -> None:
         headers={"X-CSRF-Token": csrf, "Accept": "application/json"},
     )
     assert all(i["rule"] != "subject_length" for i in checked.json()["issues"])
+
+
+async def test_research_is_switched_on_and_off_from_the_campaign_page(
+    studio: httpx.AsyncClient, api: httpx.AsyncClient
+) -> None:
+    csrf = studio.csrf  # type: ignore[attr-defined]
+    url = (await studio.post("/campaigns", data={"name": "R", "csrf_token": csrf})).headers[
+        "location"
+    ]
+    campaign_id = url.rsplit("/", 1)[1]
+    page = await studio.post(f"{url}/research", data={"csrf_token": csrf, "research": "true"})
+    assert page.status_code == 303
+    assert (await api.get(f"/api/campaigns/{campaign_id}")).json()["campaign"]["research"]
+    assert 'name="research" value="true" checked' in (await studio.get(url)).text
+    await studio.post(f"{url}/research", data={"csrf_token": csrf})  # the box unchecked
+    assert not (await api.get(f"/api/campaigns/{campaign_id}")).json()["campaign"]["research"]

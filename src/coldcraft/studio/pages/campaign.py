@@ -210,6 +210,20 @@ async def choose_senders(
     return redirect(_url(campaign_id) + "#senders", flash="Senders saved.")
 
 
+@router.post("/campaigns/{campaign_id}/research")
+async def set_research(
+    campaign_id: uuid.UUID,
+    session: DBSession,
+    user: ActingUser,
+    research: Annotated[str | None, Form()] = None,
+) -> Response:
+    """An unchecked box sends nothing: research off."""
+    data = CampaignUpdate(research=research == "true")
+    await campaign_service.update(session, user, campaign_id, data)
+    state = "on" if data.research else "off"
+    return redirect(_url(campaign_id) + "#research", flash=f"Research {state}.")
+
+
 @router.post("/campaigns/{campaign_id}/senders/new")
 async def new_sender(
     campaign_id: uuid.UUID,
