@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from pydantic_ai import Agent
@@ -11,6 +12,7 @@ from coldcraft.config import Settings
 from coldcraft.llm.errors import LLMError
 from coldcraft.llm.framework_agent import run_framework_turn
 from coldcraft.llm.models import ResolvedModel, resolve_model
+from coldcraft.llm.sources import CitedFact
 from coldcraft.llm.writer_agent import write_email
 from coldcraft.skeletons.schema import Skeleton
 from tests.llm.builders import (
@@ -72,6 +74,34 @@ async def test_a_writer_call(openai_fake: FakeProvider, llm_settings: Settings) 
     assert one.body["messages"][0] == two.body["messages"][0]  # the shared prefix comes first
     assert "Sarah" in one.user_text()
     assert "Tom" in two.user_text()
+
+
+async def test_the_writer_names_its_sources_through_the_sdk(
+    openai_fake: FakeProvider, llm_settings: Settings
+) -> None:
+    """The output schema the provider gets fixes the count of `{text, sources}` entries,
+    and the sources the model names come back resolved (a fact it was given, a field the
+    lead has), the rest dropped."""
+    fact = CitedFact(id="f9", text="Acme ships to 400 retailers", source_url="https://acme.test/")
+    blocks = [
+        {"text": TEXTS[0], "sources": ["position", "fact:f9"]},
+        {"text": TEXTS[1], "sources": ["fact:nope"]},
+        {"text": TEXTS[2], "sources": []},
+    ]
+    openai_fake.responder = lambda request: Reply.output({"blocks": blocks})
+    model = resolve_model("writer", llm_settings, override="openai:gpt-4.1-mini")
+    inp = replace(writer_input(good_skeleton(), LEADS[0]), facts=(fact,))
+    email = await write_email(inp, model=model)
+    assert email.passed, email.issues
+    assert [[s.field or s.id for s in b.sources] for b in email.sources] == [
+        ["position", "f9"],
+        [],
+        [],
+    ]
+    [tool] = openai_fake.last.body["tools"]
+    schema = tool["function"]["parameters"]["properties"]["blocks"]
+    assert (schema["minItems"], schema["maxItems"]) == (3, 3)
+    assert "<company_facts>" in openai_fake.last.user_text()
 
 
 async def test_an_openai_compatible_spec_talks_to_its_base_url(
