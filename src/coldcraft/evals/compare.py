@@ -111,17 +111,22 @@ def compare_reports(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
 
 def render_comparison(comparison: dict[str, Any]) -> str:
     a, b = comparison["a"]["config"], comparison["b"]["config"]
-    head = [
-        f"A: chat {a.get('chat_model')}, writer {a.get('writer_model')}, {a.get('label', '')}",
-        f"B: chat {b.get('chat_model')}, writer {b.get('writer_model')}, {b.get('label', '')}",
-        f"{comparison['paired_drafts']} paired drafts; {comparison['method']}",
-    ]
+    head = [f"{name}: {_described(config)}" for name, config in (("A", a), ("B", b))]
+    head.append(f"{comparison['paired_drafts']} paired drafts; {comparison['method']}")
     rows = [_comparison_cells(name, d) for name, d in comparison["differences"].items()]
     table = grid(("figure", "A", "B", "B - A", "95% interval", "verdict"), rows)
-    return "\n".join(line.rstrip(", ") for line in head) + "\n\n" + table
+    return "\n".join(head) + "\n\n" + table
 
 
 def _comparison_cells(name: str, d: dict[str, Any]) -> list[str]:
     low, high = d["ci95"]
     interval = f"[{low:+g}, {high:+g}]"
     return [name, f"{d['a']:g}", f"{d['b']:g}", f"{d['diff']:+g}", interval, d["verdict"]]
+
+
+def _described(config: dict[str, Any]) -> str:
+    skeletons = config.get("skeleton_file") or "from the framework chat"
+    return (
+        f"chat {config.get('chat_model')}, writer {config.get('writer_model')}, "
+        f"skeletons {skeletons}"
+    )
