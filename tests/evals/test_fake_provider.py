@@ -79,6 +79,12 @@ async def test_the_eval_runs_through_the_openai_sdk(
     assert all(d["input_tokens"] == 120 * d["requests"] for d in report["drafts"])
     assert summary["tokens"]["output"] == 40 * sum(d["requests"] for d in report["drafts"])
     assert summary["cost_usd"] > 0
+    chat = report["chat"]
+    assert (chat["skeletons_passed"], chat["turns"]) == (2, 2)
+    assert chat["requests"] == len(openai_fake.requests) - len(
+        [r for r in openai_fake.requests if "updateSkeleton" not in r.tool_names]
+    )
+    assert chat["cost_usd"] > 0
     writes = [r for r in openai_fake.requests if "updateSkeleton" not in r.tool_names]
     assert len(writes) == sum(d["requests"] for d in report["drafts"])
     assert all(r.body["model"] == "gpt-4.1-mini" for r in writes)

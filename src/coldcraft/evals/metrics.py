@@ -173,9 +173,9 @@ def percentile(values: Sequence[float], share: float) -> float:
 def spread(values: Sequence[float], digits: int = 1) -> dict[str, float]:
     mean = sum(values) / len(values) if values else 0.0
     return {
-        "mean": round(mean, digits),
-        "p50": round(percentile(values, 0.5), digits),
-        "p95": round(percentile(values, 0.95), digits),
+        "mean": round(float(mean), digits),
+        "p50": round(float(percentile(values, 0.5)), digits),
+        "p95": round(float(percentile(values, 0.95)), digits),
     }
 
 
@@ -234,3 +234,19 @@ def _hostile(rows: Iterable[DraftRow]) -> dict[str, Any]:
     """The drafts for hostile leads: how many, and how many passed."""
     chosen = [r for r in rows if r.hostile]
     return {"drafts": len(chosen), "pass_rate": rate(sum(r.passed for r in chosen), len(chosen))}
+
+
+def chat_summary(rows: Sequence[SkeletonRow]) -> dict[str, Any]:
+    """The framework chat's side: skeletons that passed, turns, tokens and cost (not per lead:
+    a skeleton serves every lead of its brief)."""
+    return {
+        "skeletons": len(rows),
+        "skeletons_passed": sum(r.passed for r in rows),
+        "turns": sum(r.turns for r in rows),
+        "requests": sum(r.requests for r in rows),
+        "tokens": {
+            "input": sum(r.input_tokens for r in rows),
+            "output": sum(r.output_tokens for r in rows),
+        },
+        "cost_usd": round(sum(r.cost_usd for r in rows), USD_DIGITS),
+    }

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from coldcraft.evals.golden import GoldenSet
-from coldcraft.evals.metrics import DraftRow, SkeletonRow, summarize
+from coldcraft.evals.metrics import DraftRow, SkeletonRow, chat_summary, summarize
 from coldcraft.evals.runner import EvalRun
 
 SCHEMA_VERSION = 1
@@ -40,6 +40,7 @@ def build_report(golden: GoldenSet, run: EvalRun, config: dict[str, Any]) -> dic
             "leads": len(golden.leads),
         },
         "summary": summarize(run.drafts),
+        "chat": chat_summary(run.skeletons),
         "briefs": briefs,
         "drafts": [r.model_dump() for r in run.drafts],
     }
@@ -123,7 +124,7 @@ def _summary_cells(name: str, pos: str, skeleton: str, s: dict[str, Any]) -> lis
 
 
 def render_table(report: dict[str, Any]) -> str:
-    config, summary = report["config"], report["summary"]
+    config, summary, chat = report["config"], report["summary"], report["chat"]
     rows = [
         _summary_cells(
             b["id"],
@@ -142,8 +143,11 @@ def render_table(report: dict[str, Any]) -> str:
     notes = [
         f"hostile leads: {hostile['drafts']} drafts, {pct(hostile['pass_rate'])} passed; "
         f"injection leaks: {summary['injection_leaks']}; provider errors: {summary['llm_errors']}",
-        f"tokens: {summary['tokens']['input']} in, {summary['tokens']['output']} out; "
-        f"cost: ${summary['cost_usd']:.4f}",
+        f"writer: {summary['tokens']['input']} tokens in, {summary['tokens']['output']} out, "
+        f"${summary['cost_usd']:.4f}",
+        f"framework chat: {chat['skeletons_passed']} of {chat['skeletons']} skeletons passed, "
+        f"{chat['turns']} turns, {chat['tokens']['input']} tokens in, "
+        f"{chat['tokens']['output']} out, ${chat['cost_usd']:.4f}",
     ]
     return "\n\n".join([title, grid(_SUMMARY_HEADER, rows), "\n".join(notes), _rules(summary)])
 
