@@ -109,30 +109,36 @@ def eval_command(
 ) -> None:
     # Imported here: the LLM stack takes a second to load and most commands never need it.
     from coldcraft.config import get_settings
-    from coldcraft.evals.compare import compare_reports, render_comparison
-    from coldcraft.evals.evaluate import EvalConfig, gate_failures
+    from coldcraft.evals.compare import compare_reports
+    from coldcraft.evals.evaluate import EvalConfig
     from coldcraft.evals.golden import load_golden
-    from coldcraft.evals.report import read_report, render_table, to_json
+    from coldcraft.evals.report import read_report
 
     if compare and baseline:
         raise typer.BadParameter("use --compare or --baseline, not both")
     try:
         golden = load_golden().select(_brief_ids(briefs) or None, limit)
-        config = EvalConfig("A", chat_model, writer_model, skeleton)
-        second = config.with_overrides(_pairs(compare), "B") if compare else None
-        if baseline is not None:
-            saved, config = read_report(baseline), config.with_overrides({}, "B")
-        configs = [c for c in (config, second) if c is not None]
-        for c in configs:
-            c.check(get_settings())
-        fresh = [_run(c, golden, concurrency) for c in configs]
-        if baseline is not None:
-            document = compare_reports(saved, fresh[0])
-        else:
-            document = compare_reports(*fresh) if second else fresh[0]
+        saved = read_report(baseline) if baseline is not None else None
+        first = EvalConfig("B" if saved else "A", chat_model, writer_model, skeleton)
+        configs = [first, first.with_overrides(_pairs(compare), "B")] if compare else [first]
+        for config in configs:
+            config.check(get_settings())
+        fresh = [_run(config, golden, concurrency) for config in configs]
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
+    runs = [saved, *fresh] if saved else fresh
+    document = compare_reports(*runs) if len(runs) == 2 else runs[0]
+    _show(fresh, document, json_path)
+    _check_gates(
+        fresh, pass_rate=require_pass_rate, max_ungrounded=max_ungrounded, max_leaks=max_leaks
+    )
+
+
+def _show(fresh: list[dict[str, Any]], document: dict[str, Any], json_path: Path | None) -> None:
+    from coldcraft.evals.compare import render_comparison
+    from coldcraft.evals.report import render_table, to_json
+
     for report in fresh:
         typer.echo(render_table(report) + "\n")
     if "differences" in document:
@@ -140,11 +146,23 @@ def eval_command(
     if json_path is not None:
         json_path.write_text(to_json(document), "utf-8")
         typer.echo(f"\nwrote {json_path}", err=True)
+
+
+def _check_gates(
+    fresh: list[dict[str, Any]],
+    *,
+    pass_rate: float | None,
+    max_ungrounded: int | None,
+    max_leaks: int | None,
+) -> None:
+    """Exit 1 when a run made now misses a required figure (a saved baseline is not gated)."""
+    from coldcraft.evals.evaluate import gate_failures
+
     failures = [
         failure
         for report in fresh
         for failure in gate_failures(
-            report, pass_rate=require_pass_rate, max_ungrounded=max_ungrounded, max_leaks=max_leaks
+            report, pass_rate=pass_rate, max_ungrounded=max_ungrounded, max_leaks=max_leaks
         )
     ]
     for failure in failures:

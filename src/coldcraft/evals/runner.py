@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,10 +82,9 @@ async def run_eval(
     return run
 
 
-async def _limited(limit: asyncio.Semaphore, job: Any) -> DraftRow:
+async def _limited(limit: asyncio.Semaphore, job: Awaitable[DraftRow]) -> DraftRow:
     async with limit:
-        row: DraftRow = await job
-        return row
+        return await job
 
 
 # --- the skeleton ---------------------------------------------------------------------------
