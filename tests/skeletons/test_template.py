@@ -140,12 +140,6 @@ def test_render_substitutes_lead_and_sender_fields() -> None:
     ]
 
 
-def test_markup_tags_in_a_value_are_dropped_and_other_brackets_kept() -> None:
-    lead = Lead(first_name="<b>Eve</b>", company="AT&T <3 R&D", position="<i></i>")
-    rendered = render("Hi %first_name|there%, %company%: %position|a lead%.", lead)
-    assert rendered.text == "Hi Eve, AT&T <3 R&D: a lead."
-
-
 def test_missing_fields_render_empty_are_listed_once_and_tidied() -> None:
     rendered = render("Hi %first_name%, about %company%'s plan.\n\n%sender_first%\n%first_name%")
     assert rendered.text == "Hi, about plan."

@@ -244,7 +244,6 @@ _CLEANUPS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\n{3,}"), "\n\n"),
 )
 _MARKERS_RE = re.compile(r"&{2,}")
-_TAG_RE = re.compile(r"</?[A-Za-z][\w:-]*(?:\s[^<>]*)?/?>")
 
 
 @dataclass(frozen=True)
@@ -371,9 +370,7 @@ def _custom_value(custom: dict[str, CustomValue], key: str) -> str:
 
 
 def _value(value: CustomValue) -> str:
-    """A lead's or sender's value as email text. Values are plain text: markup tags in them
-    (`<b>Eve</b>`, pasted from a CRM's HTML) are dropped, not sent to the prospect."""
-    return "" if value is None else _TAG_RE.sub("", _clean(str(value))).strip()
+    return "" if value is None else _clean(str(value)).strip()
 
 
 def _clean(text: str) -> str:
