@@ -25,7 +25,7 @@ HELP = (
     "writer calls and 7 chat turns for the whole set (--limit and --briefs make it smaller).\n\n"
     "Examples: 'coldcraft eval --chat-model offline --writer-model offline --json report.json'; "
     "'coldcraft eval --writer-model offline --compare writer_model=openai:gpt-4.1-mini'; "
-    "'coldcraft eval --baseline docs/quality-baseline.json --require-pass-rate 1.0'."
+    "'coldcraft eval --baseline docs/quality-baseline.json --max-leaks 0 --max-ungrounded 0'."
 )
 
 
