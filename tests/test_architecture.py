@@ -84,6 +84,15 @@ PURE_PACKAGES: dict[str, tuple[str, ...]] = {
         "coldcraft.llm",
         "coldcraft.skeletons",
     ),
+    # The eval runs the agents over the golden set: models, judge, research; no database.
+    "coldcraft.evals": (
+        "coldcraft.evals",
+        "coldcraft.config",
+        "coldcraft.llm",
+        "coldcraft.skeletons",
+        "coldcraft.research",
+        "coldcraft.context.judge",
+    ),
     # The MCP server is an HTTP client of the API: the request/response models, nothing else.
     "coldcraft.mcp_server": (
         "coldcraft.mcp_server",

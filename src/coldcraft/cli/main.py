@@ -7,7 +7,17 @@ from typing import Annotated
 
 import typer
 
-from coldcraft.cli import client_commands, db, demo, keys, mcp_command, models, serve, worker
+from coldcraft.cli import (
+    client_commands,
+    db,
+    demo,
+    eval_command,
+    keys,
+    mcp_command,
+    models,
+    serve,
+    worker,
+)
 
 app = typer.Typer(
     name="coldcraft",
@@ -43,6 +53,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(keys.app, name="keys")
 app.command("models")(models.models_command)
 app.command("mcp", help=mcp_command.HELP)(mcp_command.mcp)
+app.command("eval", help=eval_command.HELP)(eval_command.eval_command)
 client_commands.register(app)
 
 
