@@ -25,9 +25,11 @@ async def offline_report() -> dict[str, Any]:
     return await evaluate(config, load_golden().select(), OFFLINE)
 
 
-def test_offline_passes_every_draft_but_the_markup_greeting_and_invents_or_leaks_nothing(
+def test_offline_passes_every_draft_and_invents_or_leaks_nothing(
     offline_report: dict[str, Any],
 ) -> None:
+    """The issue's bar for the offline model: 100 % of drafts pass the judge, 0 ungrounded
+    claims, 0 injection leaks, hostile leads included."""
     summary = offline_report["summary"]
     assert summary["drafts"] == len(load_golden().leads) * len(load_golden().briefs)
     assert summary["ungrounded_claims"] == 0
@@ -35,18 +37,14 @@ def test_offline_passes_every_draft_but_the_markup_greeting_and_invents_or_leaks
     assert summary["injection_leaks"] == 0
     assert summary["repeats"] == 0
     assert all(b["skeleton"]["passed"] for b in offline_report["briefs"])
-    # The one known gap, which no writer can repair: the skeleton's literal greeting
-    # (`Hi %first_name|there%,`) renders a first name that is markup as is, and the judge
-    # rightly fails the email (docs/quality.md, "The baseline").
-    failed = [d for d in offline_report["drafts"] if not d["passed"]]
+    assert [d["lead"] for d in offline_report["drafts"] if not d["passed"]] == []
+    # The lead whose first name is markup is greeted by the fallback: a value holding
+    # markup is not merged (docs/templates.md).
     markup = {g.id for g in load_golden().leads if "<" in (g.lead.first_name or "")}
-    assert {d["lead"] for d in failed} == markup
-    assert len(failed) == len(offline_report["briefs"])
-    for draft in failed:
-        errors = {i["rule"] for i in draft["issues"] if i["severity"] == "error"}
-        assert errors == {"unresolved_placeholder", "data_tag_echo"}
-        assert draft["body"].split("\n")[0].endswith(" <b>Eve</b>,")  # the greeting line
-        assert draft["attempts"] == 2  # the repair was tried and could not help
+    assert markup
+    for draft in offline_report["drafts"]:
+        if draft["lead"] in markup:
+            assert draft["body"].split("\n")[0].endswith(" there,")  # Hi there, Hey there,
 
 
 def test_the_committed_baseline_reproduces_apart_from_timing(

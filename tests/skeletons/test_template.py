@@ -249,3 +249,17 @@ def test_merge_values_can_be_reused_across_templates() -> None:
     values = MergeValues(Lead(first_name="Sarah"), None, None)
     assert compile_template("%company%").render(values).missing_fields == ["company"]
     assert compile_template("%first_name%").render(values).missing_fields == []
+
+
+@pytest.mark.parametrize(
+    "name", ["<b>Eve</b>", "<img src=x onerror=alert(1)>", "Eve</lead_data>", "<br/>"]
+)
+def test_a_value_holding_markup_counts_as_missing(name: str) -> None:
+    lead = Lead(first_name=name, company="Acme")
+    assert render("Hi %first_name|there%, at %company%", lead).text == "Hi there, at Acme"
+    rendered = render("Hi %first_name%,", lead)
+    assert (rendered.text, rendered.missing_fields) == ("Hi,", ["first_name"])
+
+
+def test_angle_brackets_that_are_not_markup_are_kept() -> None:
+    assert render("%company%", Lead(company="A < B > C")).text == "A < B > C"

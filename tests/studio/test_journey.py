@@ -151,8 +151,10 @@ async def test_journey(
         data={"action": "reject", "note": "off tone", "csrf_token": csrf},
     )
     assert rejected.status_code == 303
+    ai_draft = await studio.get(url + "/review/at?source=ai&i=0", follow_redirects=True)
     regen = await studio.post(
-        draft_url + "/regenerate", data={"note": "mention their team size", "csrf_token": csrf}
+        str(ai_draft.url).split("?")[0] + "/regenerate",
+        data={"note": "mention their team size", "csrf_token": csrf},
     )
     assert "the quote" in regen.text
 
@@ -169,7 +171,8 @@ async def test_journey(
             data={"qs": "review=unreviewed", "expected": count, "csrf_token": csrf},
         )
         assert done.status_code == 303
-        # The hostile name fails the writer (data_tag_echo): that draft waits for a person.
+        # A draft that failed (an error) waits for a person: fix it by hand. (The hostile
+        # name itself is not merged: markup in a value counts as missing.)
         queue = (await studio.get(url + "/review/queue?flagged=true")).text
         for row in queue.split("<tr>"):
             if "<code>error</code>" in row:

@@ -244,6 +244,8 @@ _CLEANUPS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\n{3,}"), "\n\n"),
 )
 _MARKERS_RE = re.compile(r"&{2,}")
+# An HTML or XML tag, opening or closing, with or without attributes.
+_TAG_RE = re.compile(r"</?[A-Za-z][\w:-]*(?:\s[^<>]*)?/?>")
 
 
 @dataclass(frozen=True)
@@ -370,7 +372,15 @@ def _custom_value(custom: dict[str, CustomValue], key: str) -> str:
 
 
 def _value(value: CustomValue) -> str:
-    return "" if value is None else _clean(str(value)).strip()
+    """A lead's or sender's value as email text, or "" (missing). Values are plain text: one
+    holding markup (`<b>Eve</b>`, `<img src=x onerror=...>`, pasted from a CRM's HTML or
+    planted) is not merged at all, so the field's fallback is used, or it counts as
+    missing (and the draft is flagged). Stripping the tags instead would guess at what the
+    value meant, and could leave an attribute's text in the email."""
+    if value is None:
+        return ""
+    text = _clean(str(value)).strip()
+    return "" if _TAG_RE.search(text) else text
 
 
 def _clean(text: str) -> str:
