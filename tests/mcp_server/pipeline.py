@@ -94,6 +94,12 @@ async def run_pipeline(client: Client, sender_id: str) -> dict[str, Any]:
     drafts = data(await client.call_tool("list_drafts", {"campaign_id": campaign_id}))
     assert drafts["total"] == summary["total"]
     assert drafts["next_cursor"] is None
+    ai_drafts = [d for d in drafts["drafts"] if d["source"] == "ai"]
+    assert ai_drafts
+    for draft in ai_drafts:  # each AI block says what it rests on (offline: lead fields)
+        assert draft["evidence"]
+        assert all(line.startswith("block ") for line in draft["evidence"])
+    assert any("=" in line for d in ai_drafts for line in d["evidence"])  # a field=value
     first = drafts["drafts"][0]
     edit = {"message_id": first["id"], "body_text": "Hi Ada,\n\nEdited by hand.\n\nSid"}
     edited = data(await client.call_tool("edit_draft", {"campaign_id": campaign_id, "edit": edit}))

@@ -153,6 +153,11 @@ class Draft(BaseModel):
     rules: list[str] = Field(description="Rules the judge named")
     missing_fields: list[str]
     error: str | None
+    evidence: list[str] = Field(
+        default_factory=list,
+        description="Per AI block, what it rests on: lead fields and company facts (with "
+        "their page); 'general' when it uses no lead data",
+    )
 
     @classmethod
     def of(cls, message: MessageOut) -> Draft:
@@ -173,7 +178,20 @@ class Draft(BaseModel):
             rules=[str(issue.get("rule")) for issue in issues if isinstance(issue, dict)],
             missing_fields=message.missing_fields,
             error=str(error.get("code")) if error else None,
+            evidence=[_evidence(block) for block in message.sources or []],
         )
+
+
+def _evidence(block: dict[str, Any]) -> str:
+    """One line per AI block: `block 1 (Opener): company=Acme; fact "..." (https://...)`."""
+    found = []
+    for source in block.get("sources") or []:
+        if source.get("type") == "fact":
+            found.append(f'fact "{_cut(source.get("text"), 120)}" ({source.get("url")})')
+        else:
+            found.append(f"{source.get('field')}={_cut(source.get('value'), 60)}")
+    head = f"block {block.get('block')} ({block.get('section') or 'AI'})"
+    return f"{head}: {'; '.join(found) or 'general'}"
 
 
 class DraftPage(BaseModel):
@@ -199,10 +217,10 @@ class ExportLink(BaseModel):
     next_step: str
 
 
-def _cut(text: str | None) -> str | None:
-    if text is None or len(text) <= PREVIEW_CHARS:
+def _cut(text: str | None, limit: int = PREVIEW_CHARS) -> str | None:
+    if text is None or len(text) <= limit:
         return text
-    return text[: PREVIEW_CHARS - 1] + "…"
+    return text[: limit - 1] + "…"
 
 
 def page_of(cursor: str | None) -> int:
