@@ -88,9 +88,29 @@ async def test_a_read_opens_no_transaction_and_makes_no_end_trip(
         queue = driver._tx  # every call handed to the connection's thread goes in here
         counted = _Counted(queue)
         driver._tx = counted
+        rows = await session.execute(text("SELECT 1 UNION ALL SELECT 2"))
+        assert rows.scalars().all() == [1, 2]
+        assert counted.trips == 1  # the statement: execute and fetch in one trip
         await session.commit()  # as a GET's request session does
-    assert counted.trips == 0  # the session's commit and the connection's return: no trip
+    assert counted.trips == 1  # the session's commit and the connection's return: no trip
     driver._tx = queue
+
+
+async def test_streamed_and_returning_statements_read_every_row(
+    sessionmaker: SessionMaker, sqlite_path: Path
+) -> None:
+    """Rows fetched in the statement's trip are handed out by fetchmany (a streamed
+    result) and to INSERT ... RETURNING alike."""
+    async with unit_of_work(sessionmaker) as session:
+        await session.execute(text("CREATE TABLE IF NOT EXISTS probe2 (x INTEGER)"))
+        inserted = await session.execute(
+            text("INSERT INTO probe2 VALUES (1), (2), (3) RETURNING x")
+        )
+        assert sorted(inserted.scalars().all()) == [1, 2, 3]
+    async with reading(sessionmaker) as session:
+        streamed = await session.stream(text("SELECT x FROM probe2 ORDER BY x"))
+        chunks = [list(chunk) async for chunk in streamed.partitions(2)]
+        assert [[row[0] for row in chunk] for chunk in chunks] == [[1, 2], [3]]
 
 
 class _Counted:
