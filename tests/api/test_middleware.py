@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 
@@ -10,7 +11,8 @@ from sqlalchemy import select
 
 from coldcraft.accounts.service import hash_key
 from coldcraft.api.ratelimit import TokenBuckets
-from coldcraft.app import create_app
+from coldcraft import app as app_module
+from coldcraft.app import create_app, create_served_app
 from coldcraft.config import Settings
 from coldcraft.store.models import ApiKey
 from coldcraft.store.session import SessionMaker, unit_of_work
@@ -115,3 +117,22 @@ async def test_api_keys_are_stored_hashed_never_in_clear(
         stored = " ".join(str(getattr(row, c.key)) for c in ApiKey.__table__.columns)
         assert account.key not in stored
         assert row.key_hash == hash_key(account.key)
+
+
+async def test_the_served_app_freezes_its_start_up_heap(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`coldcraft serve`'s app moves start-up objects out of the collector's reach (a full
+    collection scanned 280,000 of them: 160 ms with the server stalled); the plain app
+    (tests, embedding) leaves the collector alone."""
+    monkeypatch.setattr(app_module, "get_settings", lambda: settings)
+    gc.unfreeze()
+    plain = create_app(settings)
+    async with plain.router.lifespan_context(plain):
+        assert gc.get_freeze_count() == 0
+    served = create_served_app()
+    try:
+        async with served.router.lifespan_context(served):
+            assert gc.get_freeze_count() > 100_000
+    finally:
+        gc.unfreeze()

@@ -30,7 +30,7 @@ def serve(
     if link:
         _print_studio_link(host, port)
     uvicorn.run(
-        "coldcraft.app:create_app",
+        "coldcraft.app:create_served_app",
         factory=True,
         host=host,
         port=port,
