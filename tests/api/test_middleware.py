@@ -9,9 +9,9 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from coldcraft import app as app_module
 from coldcraft.accounts.service import hash_key
 from coldcraft.api.ratelimit import TokenBuckets
-from coldcraft import app as app_module
 from coldcraft.app import create_app, create_served_app
 from coldcraft.config import Settings
 from coldcraft.store.models import ApiKey
@@ -125,9 +125,11 @@ async def test_the_served_app_freezes_its_start_up_heap(
     """`coldcraft serve`'s app moves start-up objects out of the collector's reach (a full
     collection scanned 280,000 of them: 160 ms with the server stalled); the plain app
     (tests, embedding) leaves the collector alone."""
-    monkeypatch.setattr(app_module, "get_settings", lambda: settings)
+    # No run executor: a second engine in this process would stop the suite's own.
+    quiet = settings.model_copy(update={"executor": "none"})
+    monkeypatch.setattr(app_module, "get_settings", lambda: quiet)
     gc.unfreeze()
-    plain = create_app(settings)
+    plain = create_app(quiet)
     async with plain.router.lifespan_context(plain):
         assert gc.get_freeze_count() == 0
     served = create_served_app()

@@ -33,3 +33,18 @@ async def studio(client: httpx.AsyncClient, account: Account) -> httpx.AsyncClie
     token = await sign_in(client, account.key)
     client.csrf = token  # type: ignore[attr-defined]
     return client
+
+
+async def import_csv(
+    studio: httpx.AsyncClient, url: str, csv: bytes, header: list[str], target: list[str]
+) -> httpx.Response:
+    """Upload `csv` to the campaign at `url`, map its `header` columns to `target` fields
+    and import it, as a person does on the campaign page (preview, then import)."""
+    csrf = studio.csrf  # type: ignore[attr-defined]
+    preview = await studio.post(
+        url + "/prospects/preview", data={"csrf_token": csrf}, files={"file": ("l.csv", csv)}
+    )
+    data = re.search(r'name="data" value="([^"]+)"', preview.text)
+    assert data, "the preview has no data field"
+    form = {"csrf_token": csrf, "data": data.group(1), "header": header, "target": target}
+    return await studio.post(url + "/prospects/import", data=form)

@@ -12,6 +12,7 @@ from coldcraft.llm.sources import BlockSources, Source
 from coldcraft.store.models import CampaignProspectMessage
 from coldcraft.store.session import SessionMaker, unit_of_work
 from tests.fixtures.factories import Account
+from tests.studio.conftest import import_csv
 
 FACT = Source(
     type="fact",
@@ -34,18 +35,7 @@ async def draft_url(studio: httpx.AsyncClient) -> tuple[str, uuid.UUID]:
         data={"first_name": "Sam", "email_address": "sam@example.com", "csrf_token": csrf},
     )
     csv = b"Email,First Name\np@example.com,Pat\n"
-    preview = await studio.post(
-        url + "/prospects/preview", data={"csrf_token": csrf}, files={"file": ("l.csv", csv)}
-    )
-    data = re.search(r'name="data" value="([^"]+)"', preview.text)
-    assert data
-    form = {
-        "csrf_token": csrf,
-        "data": data.group(1),
-        "header": ["Email", "First Name"],
-        "target": ["email", "first_name"],
-    }
-    await studio.post(url + "/prospects/import", data=form)
+    await import_csv(studio, url, csv, ["Email", "First Name"], ["email", "first_name"])
     await studio.post(url + "/resolve", data={"csrf_token": csrf})
     queue = await studio.get(url + "/review/queue")
     found = re.search(r"/drafts/([0-9a-f-]{36})", queue.text)

@@ -12,6 +12,7 @@ from coldcraft.messages.schemas import MessageFilter
 from coldcraft.store.session import SessionMaker, unit_of_work
 from coldcraft.studio import queries
 from tests.fixtures.factories import Account
+from tests.studio.conftest import import_csv
 
 
 async def test_flagged_first_paging(
@@ -33,18 +34,8 @@ async def test_flagged_first_paging(
     )
     rows = [f"p{i}@example.com,P{i},{'Ops' if i % 3 else ''}" for i in range(7)]
     csv = ("Email,First Name,Team\n" + "\n".join(rows) + "\n").encode()
-    preview = await studio.post(
-        url + "/prospects/preview", data={"csrf_token": csrf}, files={"file": ("l.csv", csv)}
-    )
-    data = re.search(r'name="data" value="([^"]+)"', preview.text)
-    assert data
-    form = {
-        "csrf_token": csrf,
-        "data": data.group(1),
-        "header": ["Email", "First Name", "Team"],
-        "target": ["email", "first_name", "custom_fields.team"],
-    }
-    assert "7 imported" in (await studio.post(url + "/prospects/import", data=form)).text
+    header, target = ["Email", "First Name", "Team"], ["email", "first_name", "custom_fields.team"]
+    assert "7 imported" in (await import_csv(studio, url, csv, header, target)).text
     await studio.post(url + "/resolve", data={"csrf_token": csrf})
 
     campaign_id = uuid.UUID(url.rsplit("/", 1)[1])
