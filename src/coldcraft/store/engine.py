@@ -119,6 +119,11 @@ class _OneTripCursor(aiosqlite.Cursor):
         self._rows = None if rows is None else collections.deque(rows)
         return self
 
+    async def executemany(self, sql: str, parameters: Any) -> _OneTripCursor:
+        self._rows = None  # no rows: fetches (none expected) go to the thread
+        await super().executemany(sql, parameters)
+        return self
+
     async def fetchone(self) -> Any:
         if self._rows is None:
             return await super().fetchone()

@@ -111,7 +111,7 @@ def failed_outcome(
     """An item the writer could not write (provider failure, a crash, the lead gone);
     `spent`: what was spent on it before the failure (its research), still counted."""
     parts: dict[str, object] = {"error": error, "model": model}
-    if spent is not None and spent.cost_usd + spent.input_tokens + spent.output_tokens > 0:
+    if spent is not None and spent.requests > 0:
         parts["usage"] = UsageSummary.of(spent)
     elif zero_usage:
         parts["usage"] = UsageSummary()
