@@ -33,7 +33,7 @@ MAX_QUOTE_CHARS = 400
 MAX_HEADINGS = 20
 MAX_PAGE_TEXT_CHARS = 8000  # the visible text a model reads from one page
 
-FactKind = Literal["title", "description", "heading", "extracted"]
+FactKind = Literal["title", "description", "heading", "extracted", "search"]
 
 SKIPPED_TAGS = frozenset(
     {"script", "style", "template", "noscript", "svg", "iframe", "object", "canvas"}

@@ -17,6 +17,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Literal
+from urllib.parse import urlsplit
 
 import httpx
 from pydantic import BaseModel, ConfigDict
@@ -25,14 +26,24 @@ from pydantic_ai.exceptions import ModelAPIError, UnexpectedModelBehavior
 from coldcraft.config import Settings
 from coldcraft.llm.errors import LLMError, to_llm_error
 from coldcraft.llm.models import ResolvedModel
+from coldcraft.llm.search import SearchResult, WebSearch, web_search_from_settings
 from coldcraft.llm.usage import Usage
 from coldcraft.research.extract import extraction_name, page_facts
-from coldcraft.research.facts import Fact, extract_facts
+from coldcraft.research.facts import (
+    MAX_FACT_CHARS,
+    MAX_QUOTE_CHARS,
+    Fact,
+    clean_text,
+    extract_facts,
+    fact_id,
+    looks_like_instructions,
+)
 from coldcraft.research.fetch import FetchRefused, fetch_page
 from coldcraft.research.targets import ResearchTargets, targets_for
 from coldcraft.skeletons.schema import Lead
 
 MAX_FACTS = 30
+SEARCH_RESULTS = 5  # results asked of the search backend per company
 CACHE_MAX_DOMAINS = 1000
 # A result that read no page (every URL refused: the site down, robots.txt, a timeout) or
 # whose model extraction failed is kept this long at most: long enough that a campaign with
@@ -205,9 +216,12 @@ async def research_company(
     *,
     cache: ResearchCache | None = None,
     model: ResolvedModel | None = None,
+    search: WebSearch | None = None,
 ) -> CompanyFacts:
     """Facts from the company's home page and its first about page that answers, extracted
-    by `model` when given (and not offline), else offline; the in-memory cache first.
+    by `model` when given (and not offline), else offline, and from the configured search
+    backend's results on the company's own site (`search`, default from settings); the
+    in-memory cache first.
 
     Never raises for a page: every URL tried is in `urls`, fetched or refused with the
     reason (`private address`, `robots.txt disallows`, `HTTP 404`, ...); a failed model
@@ -219,7 +233,58 @@ async def research_company(
     cached = cache.get(cache_key(targets.domain, model))
     if cached is not None:
         return cached
-    return await research_targets(targets, settings, client, cache=cache, model=model)
+    return await research_targets(
+        targets, settings, client, cache=cache, model=model, search=search
+    )
+
+
+async def search_facts(
+    targets: ResearchTargets, search: WebSearch
+) -> tuple[list[Fact], UrlOutcome]:
+    """Facts from the search backend: what its results on the company's own site (the
+    domain or a subdomain) say, one fact per result (its snippet, cleaned and checked like
+    a page's text), with the result's URL as the source. Results elsewhere are dropped: a
+    third party's page about a company of the same name is not the company speaking. A
+    failed search is an outcome (`refused`, `search failed`), never an exception."""
+    label = f"search:{search.name}"
+    try:
+        results = await search.search(f'"{_host(targets.domain)}"', max_results=SEARCH_RESULTS)
+    except (httpx.HTTPError, ValueError):
+        return [], UrlOutcome(url=label, status="refused", reason="search failed")
+    now = datetime.now(UTC)
+    facts = [
+        fact
+        for result in results
+        if _on_site(result.url, targets.domain)
+        for fact in [_search_fact(result, now)]
+        if fact is not None
+    ]
+    return facts, UrlOutcome(url=label, status="fetched", facts=len(facts))
+
+
+def _search_fact(result: SearchResult, fetched_at: datetime) -> Fact | None:
+    text = clean_text(result.snippet, MAX_FACT_CHARS)
+    if not text or looks_like_instructions(text) or looks_like_instructions(result.title):
+        return None
+    return Fact(
+        id=fact_id(result.url, "search", text),
+        kind="search",
+        text=text,
+        source_url=result.url,
+        quote=clean_text(result.snippet, MAX_QUOTE_CHARS),
+        fetched_at=fetched_at,
+    )
+
+
+def _host(domain: str) -> str:
+    return domain.split(":", 1)[0].removeprefix("www.")
+
+
+def _on_site(url: str, domain: str) -> bool:
+    host = (urlsplit(url).hostname or "").removeprefix("www.")
+    site = _host(domain)
+    scheme_ok = url.lower().startswith(("https://", "http://"))
+    return scheme_ok and (host == site or host.endswith("." + site))
 
 
 def cache_key(domain: str, model: ResolvedModel | None) -> str:
@@ -237,21 +302,23 @@ async def research_targets(
     cache: ResearchCache | None = None,
     model: ResolvedModel | None = None,
     then: Callable[[CompanyFacts], Awaitable[None]] | None = None,
+    search: WebSearch | None = None,
 ) -> CompanyFacts:
     """Research `targets` now (no cache read), shared with the concurrent callers of this
     process for the same domain and extractor (they get the result `from_cache`, zero
     usage). `then(result)` runs once, inside the shared work, before anyone gets the result:
     a caller cancelled meanwhile does not stop it (the database cache stores through it)."""
     cache = PROCESS_CACHE if cache is None else cache
+    search = search if search is not None else web_search_from_settings(settings)
 
     async def research() -> CompanyFacts:
         if client is not None:
-            result = await _research(targets, settings, client, model)
+            result = await _research(targets, settings, client, model, search)
         else:
             async with httpx.AsyncClient(
                 timeout=settings.research_timeout_seconds, trust_env=False
             ) as own:
-                result = await _research(targets, settings, own, model)
+                result = await _research(targets, settings, own, model, search)
         if then is not None:
             await then(result)
         return result
@@ -266,6 +333,7 @@ async def _research(
     settings: Settings,
     client: httpx.AsyncClient,
     model: ResolvedModel | None,
+    search: WebSearch | None,
 ) -> CompanyFacts:
     facts: list[Fact] = []
     seen: set[str] = set()
@@ -309,6 +377,11 @@ async def _research(
     for about in targets.about_urls:
         if await visit(about):
             break
+    if search is not None:
+        found, outcome = await search_facts(targets, search)
+        fresh = [f for f in found if f.text.lower() not in seen][: max(0, MAX_FACTS - len(facts))]
+        facts += fresh
+        outcomes.append(outcome.model_copy(update={"facts": len(fresh)}))
     return CompanyFacts(
         domain=targets.domain,
         facts=facts,
