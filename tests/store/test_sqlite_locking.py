@@ -132,3 +132,32 @@ async def test_a_write_unit_still_commits(sessionmaker: SessionMaker, sqlite_pat
         assert other.execute("SELECT x FROM probe").fetchall() == [(7,)]
     finally:
         other.close()
+
+
+async def test_a_cancelled_statement_is_closed_after_it_not_under_it(
+    sessionmaker: SessionMaker, sqlite_path: Path
+) -> None:
+    """A statement whose await is cancelled still runs in aiosqlite's thread: its cursor is
+    then closed through the thread, after it (closing in place would free what it reads),
+    and the connection goes on working."""
+    slow = (
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000)"
+        " SELECT count(*) FROM n"
+    )
+    async with reading(sessionmaker) as session:
+        connection = await session.connection()
+        raw = await connection.get_raw_connection()
+        driver = raw.driver_connection
+        assert driver is not None
+        cursor = await driver.cursor()
+        running = asyncio.ensure_future(cursor.execute(slow))
+        await asyncio.sleep(0.05)
+        running.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await running
+        assert cursor._settled is False  # type: ignore[attr-defined]
+        await cursor.close()  # queued behind the statement: no crash, no error
+        again = await driver.cursor()
+        await again.execute("SELECT 41 + 1")
+        assert await again.fetchall() == [(42,)]
+        await again.close()

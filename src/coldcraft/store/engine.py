@@ -104,9 +104,14 @@ class _OneTripCursor(aiosqlite.Cursor):
     and, when it returns rows, fetch them all (as SQLAlchemy's adapter does right after
     anyway); the fetches are then served here, and closing needs no trip (the sqlite3
     cursor is closed in place: the connection is opened with check_same_thread=False and
-    its single user awaits each call in turn). Four trips a SELECT became one."""
+    its single user awaits each call in turn). Four trips a SELECT became one.
+
+    In place only when the thread is done with the cursor: a statement whose await was
+    cancelled may still be running there, and closing under it would free what it reads;
+    such a cursor is closed through the thread, after it (`_settled`)."""
 
     _rows: collections.deque[Any] | None = None
+    _settled = True  # the thread has finished everything asked of this cursor
 
     async def execute(self, sql: str, parameters: Any = None) -> _OneTripCursor:
         cursor = self._cursor
@@ -115,13 +120,17 @@ class _OneTripCursor(aiosqlite.Cursor):
             cursor.execute(sql, [] if parameters is None else parameters)
             return cursor.fetchall() if cursor.description else None
 
+        self._settled = False
         rows: list[Any] | None = await self._execute(run)  # type: ignore[no-untyped-call]
+        self._settled = True
         self._rows = None if rows is None else collections.deque(rows)
         return self
 
     async def executemany(self, sql: str, parameters: Any) -> _OneTripCursor:
         self._rows = None  # no rows: fetches (none expected) go to the thread
+        self._settled = False
         await super().executemany(sql, parameters)
+        self._settled = True
         return self
 
     async def fetchone(self) -> Any:
@@ -143,7 +152,10 @@ class _OneTripCursor(aiosqlite.Cursor):
 
     async def close(self) -> None:
         self._rows = None
-        self._cursor.close()
+        if self._settled:
+            self._cursor.close()
+        else:  # queued behind the statement still running in the thread
+            await super().close()
 
 
 class _FewerTrips(aiosqlite.Connection):
