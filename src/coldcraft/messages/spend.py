@@ -132,16 +132,17 @@ class SpendService:
             return None
         repo = run_service.spend(session)
         per_lead = await self.per_lead_usd(session, user, settings)
+        # Other runs in flight at the usual per-lead cost; this run's research on top.
+        in_flight = per_lead * await repo.items_in_flight(user.id, WRITER_KINDS)
         if research:
             per_lead += research_price_per_lead(settings)
-        check = SpendCheck(
+        return SpendCheck(
             cap_usd=cap,
             spent_usd=await repo.cost_since(user.id, month_start(utcnow())),
-            in_flight_usd=per_lead * await repo.items_in_flight(user.id, WRITER_KINDS),
+            in_flight_usd=in_flight,
             per_lead_usd=per_lead,
             prospects=prospects,
         )
-        return check
 
 
 def _payment_required(check: SpendCheck) -> PaymentRequired:
