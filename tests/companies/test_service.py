@@ -17,7 +17,8 @@ from coldcraft.companies.service import company_facts, forget, purge_expired
 from coldcraft.config import Settings
 from coldcraft.llm.models import ResolvedModel
 from coldcraft.llm.structured import OUTPUT_TOOL
-from coldcraft.research.service import SHORT_CACHE_SECONDS, ResearchCache, ResearchUsage
+from coldcraft.llm.usage import Usage
+from coldcraft.research.service import SHORT_CACHE_SECONDS, ResearchCache
 from coldcraft.skeletons.schema import Lead
 from coldcraft.store.models import CompanyResearch
 from coldcraft.store.session import SessionMaker, reading, unit_of_work
@@ -205,7 +206,7 @@ async def test_a_model_s_research_is_stored_with_its_usage_and_paid_once(
 
     assert [f.kind for f in first.facts.facts] == ["extracted"]
     assert (first.usage.input_tokens, first.usage.output_tokens) == (1800, 160)  # two pages
-    assert first.facts.usage == ResearchUsage(input_tokens=1800, output_tokens=160, requests=2)
+    assert first.facts.usage == Usage(input_tokens=1800, output_tokens=160, requests=2)
     assert second.facts.from_cache
     assert second.usage.total_tokens == 0
     assert second.facts.extraction == "function:facts"

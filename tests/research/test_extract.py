@@ -19,6 +19,7 @@ from pydantic_ai.usage import RequestUsage
 from coldcraft.config import Settings
 from coldcraft.llm.models import ResolvedModel, resolve_model
 from coldcraft.llm.structured import OUTPUT_TOOL
+from coldcraft.llm.usage import Usage
 from coldcraft.research.extract import (
     EXTRACTION_OUTPUT_TOKENS,
     MAX_EXTRACTED,
@@ -28,7 +29,6 @@ from coldcraft.research.facts import fact_id, visible_page
 from coldcraft.research.service import (
     SHORT_CACHE_SECONDS,
     ResearchCache,
-    ResearchUsage,
     cache_seconds,
     research_company,
 )
@@ -114,9 +114,7 @@ async def test_facts_quoted_from_the_page_are_kept_with_their_source(
     assert kept.id == fact_id(acme.url("/"), "extracted", KEPT["text"])
     assert result.extraction == "function:scripted"
     assert len(seen) == 1  # the home page only: no about page answered
-    assert result.usage == ResearchUsage(
-        input_tokens=1000, output_tokens=100, requests=1, cost_usd=0.0
-    )
+    assert result.usage == Usage(input_tokens=1000, output_tokens=100, requests=1, cost_usd=0.0)
     assert result.urls[0].facts == 2
     assert result.urls[0].extraction_error is None
 
@@ -178,7 +176,7 @@ async def test_a_failed_extraction_falls_back_to_the_offline_facts(
 
     assert [f.kind for f in result.facts] == ["title", "description", "heading"]
     assert result.urls[0].extraction_error == "upstream_error"
-    assert result.usage == ResearchUsage()
+    assert result.usage == Usage()
     assert result.degraded
     assert cache_seconds(result, settings) == SHORT_CACHE_SECONDS
 
@@ -193,7 +191,7 @@ async def test_the_offline_model_extracts_offline_and_spends_nothing(
 
     assert [f.kind for f in result.facts] == ["title", "description", "heading"]
     assert result.extraction == "offline"
-    assert result.usage == ResearchUsage()
+    assert result.usage == Usage()
 
 
 async def test_the_in_memory_cache_keeps_extractors_apart(acme: Site, settings: Settings) -> None:
@@ -207,7 +205,7 @@ async def test_the_in_memory_cache_keeps_extractors_apart(acme: Site, settings: 
     assert not by_model.from_cache
     assert again.from_cache
     assert again.facts == by_model.facts
-    assert again.usage == ResearchUsage()  # the first caller paid
+    assert again.usage == Usage()  # the first caller paid
     assert len(seen) == 1
 
 

@@ -11,7 +11,7 @@ fetch or a model call.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -80,7 +80,7 @@ async def company_facts(
             await _store(sessions, result, settings)
 
     result = await research_targets(targets, settings, client, cache=cache, model=model, then=store)
-    return Researched(result, Usage() if result.from_cache else result.usage.as_usage())
+    return Researched(result, Usage() if result.from_cache else replace(result.usage))
 
 
 async def forget(
@@ -128,5 +128,5 @@ async def _store(sessions: SessionMaker, result: CompanyFacts, settings: Setting
             researched_at=result.researched_at,
             expires_at=datetime.now(UTC) + timedelta(seconds=ttl),
             extraction=result.extraction,
-            usage=result.usage.model_dump(mode="json"),
+            usage=asdict(result.usage),
         )

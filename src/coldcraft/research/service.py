@@ -20,7 +20,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 import httpx
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic_ai.exceptions import ModelAPIError, UnexpectedModelBehavior
 
 from coldcraft.config import Settings
@@ -66,34 +66,6 @@ class UrlOutcome(BaseModel):
     extraction_error: str | None = None
 
 
-class ResearchUsage(BaseModel):
-    """What the model extraction of one research cost (zero offline and from a cache)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    input_tokens: int = 0
-    output_tokens: int = 0
-    requests: int = 0
-    cost_usd: float = 0.0
-
-    @classmethod
-    def of(cls, usage: Usage) -> ResearchUsage:
-        return cls(
-            input_tokens=usage.input_tokens,
-            output_tokens=usage.output_tokens,
-            requests=usage.requests,
-            cost_usd=usage.cost_usd,
-        )
-
-    def as_usage(self) -> Usage:
-        return Usage(
-            input_tokens=self.input_tokens,
-            output_tokens=self.output_tokens,
-            requests=self.requests,
-            cost_usd=self.cost_usd,
-        )
-
-
 class CompanyFacts(BaseModel):
     """What a company's own pages say. `domain` is None when the lead names no company site
     (no website field, free-mail or no email): then nothing was fetched."""
@@ -108,7 +80,7 @@ class CompanyFacts(BaseModel):
     # `offline` or the model's name; what the extraction cost (zero when from a cache: the
     # caller who did the research is the one who paid).
     extraction: str = "offline"
-    usage: ResearchUsage = ResearchUsage()
+    usage: Usage = Field(default_factory=Usage)  # the model extraction's (zero offline)
 
     @property
     def refused(self) -> list[UrlOutcome]:
@@ -122,7 +94,7 @@ class CompanyFacts(BaseModel):
 
     def cached(self) -> CompanyFacts:
         """This result as a cache hands it out: `from_cache`, nothing spent."""
-        return self.model_copy(update={"from_cache": True, "usage": ResearchUsage()})
+        return self.model_copy(update={"from_cache": True, "usage": Usage()})
 
 
 def cache_seconds(result: CompanyFacts, settings: Settings) -> int:
@@ -388,5 +360,5 @@ async def _research(
         urls=outcomes,
         researched_at=datetime.now(UTC),
         extraction=extraction_name(model),
-        usage=ResearchUsage.of(spent),
+        usage=spent,
     )
