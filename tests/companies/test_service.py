@@ -13,7 +13,7 @@ from pydantic_ai.usage import RequestUsage
 from sqlalchemy import text
 
 from coldcraft.companies.repository import CompanyResearchRepository
-from coldcraft.companies.service import company_facts, forget, purge_expired
+from coldcraft.companies.service import Researched, company_facts, forget, purge_expired
 from coldcraft.config import Settings
 from coldcraft.llm.models import ResolvedModel
 from coldcraft.llm.structured import OUTPUT_TOOL
@@ -160,6 +160,26 @@ async def test_concurrent_calls_for_one_domain_do_not_fail(
     assert sum(r.usage.requests for r in results) == 0  # offline
     (row,) = await rows(sessionmaker)
     assert [f["id"] for f in row.result["facts"]] == ids
+
+
+async def test_a_caller_arriving_as_a_research_ends_reads_its_row(
+    sessionmaker: SessionMaker, research: Settings, acme: Site
+) -> None:
+    """Callers of one process arriving all through another's research and just after it
+    (the moment its row is stored and its shared work ends) never research again: the row
+    is read inside the shared work, so no caller can miss both the row and the research."""
+    acme.routes["/"].delay = 0.05
+    shared = ResearchCache()
+
+    async def later(seconds: float) -> Researched:
+        await asyncio.sleep(seconds)
+        return await company_facts(sessionmaker, acme.origin, research, cache=shared)
+
+    results = await asyncio.gather(*(later(i * 0.001) for i in range(120)))
+
+    assert acme.paths().count("/") == 1
+    assert [r.facts.from_cache for r in results].count(False) == 1
+    assert len(await rows(sessionmaker)) == 1
 
 
 async def test_a_site_that_refuses_everything_is_stored_for_an_hour(

@@ -2,9 +2,11 @@
 worker and kept across restarts until it expires (`research_cache_seconds`).
 
 `company_facts` reads a fresh row without a write lock (`store.session.reading`); on a miss
-it researches (`research.service.research_targets`: concurrent callers in this process share
-one fetch) and stores the result in a short unit of work of its own (an upsert: concurrent
-workers for one domain do not fail, the last write wins). No transaction is open during a
+it researches and stores. Both happen inside `research.service.research_targets`' shared
+work, so concurrent callers in this process make one read and at most one research (a
+caller arriving just after a research reads its row). A research's result is stored in a
+short unit of work of its own (an upsert: concurrent workers for one domain do not fail,
+the last write wins). No transaction is open during a
 fetch or a model call.
 """
 
@@ -70,16 +72,17 @@ async def company_facts(
         return Researched(empty)
     extraction = extraction_name(model)
     use_database = settings.research_cache_seconds > 0
-    if use_database:
-        stored = await _stored(sessions, targets.domain, extraction)
-        if stored is not None:
-            return Researched(stored)
+
+    async def stored() -> CompanyFacts | None:
+        return await _stored(sessions, targets.domain, extraction) if use_database else None
 
     async def store(result: CompanyFacts) -> None:
         if use_database:
             await _store(sessions, result, settings)
 
-    result = await research_targets(targets, settings, client, cache=cache, model=model, then=store)
+    result = await research_targets(
+        targets, settings, client, cache=cache, model=model, stored=stored, then=store
+    )
     return Researched(result, Usage() if result.from_cache else replace(result.usage))
 
 

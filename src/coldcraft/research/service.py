@@ -273,17 +273,26 @@ async def research_targets(
     *,
     cache: ResearchCache | None = None,
     model: ResolvedModel | None = None,
+    stored: Callable[[], Awaitable[CompanyFacts | None]] | None = None,
     then: Callable[[CompanyFacts], Awaitable[None]] | None = None,
     search: WebSearch | None = None,
 ) -> CompanyFacts:
-    """Research `targets` now (no cache read), shared with the concurrent callers of this
-    process for the same domain and extractor (they get the result `from_cache`, zero
-    usage). `then(result)` runs once, inside the shared work, before anyone gets the result:
-    a caller cancelled meanwhile does not stop it (the database cache stores through it)."""
+    """Research `targets` now (no read of this process's cache), shared with the concurrent
+    callers of this process for the same domain and extractor (they get the result
+    `from_cache`, zero usage).
+
+    Inside the shared work, `stored()` runs first: a result it gives (the database cache's
+    row) is used instead of researching. Looked up there, not before, a caller that arrives
+    just after another's research stored its row reads that row: it cannot have missed the
+    row and then also missed the research under way. `then(result)` runs once after a
+    research, before anyone gets the result: a caller cancelled meanwhile does not stop it
+    (the database cache stores through it)."""
     cache = PROCESS_CACHE if cache is None else cache
     search = search if search is not None else web_search_from_settings(settings)
 
     async def research() -> CompanyFacts:
+        if stored is not None and (found := await stored()) is not None:
+            return found
         if client is not None:
             result = await _research(targets, settings, client, model, search)
         else:
