@@ -39,11 +39,12 @@ Outcomes: 2xx are successes (percentiles are over these); 5xx and transport fail
 (refused, reset, timeout after 30 s) are errors; other statuses, such as the 409 of a
 session busy with another turn or an examples run, are counted apart, by status.
 
-The load generator is this process: a minimal HTTP/1.1 keep-alive client on uvloop (a
-fraction of httpx's CPU per request, which matters on 2 cores); the servers run in their
-own processes. The report ends with the CPU each part used in the window (from /proc: the
-servers, the run worker, this process, PostgreSQL's backends on the bench database, and the
-rest of the machine, which shows how quiet it was) and each API's CPU per request.
+The load generator is this process: bench/client.py's minimal HTTP/1.1 keep-alive client on
+uvloop (a fraction of httpx's CPU per request, which matters on 2 cores), its heap frozen
+before the window; the servers run in their own processes. The report ends with the CPU
+each part used in the window (from /proc: the servers, the run worker, this process,
+PostgreSQL's backends on the bench database, and the rest of the machine, which shows how
+quiet it was) and each API's CPU per request.
 Ctrl-C or an error stops every process started here and drops the database.
 """
 
@@ -52,7 +53,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import math
 import os
 import random
 import secrets
@@ -62,8 +62,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections import Counter, deque
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,14 +74,13 @@ import uvloop
 from sqlalchemy.engine import make_url
 
 from bench.bare_app import DATABASE_URL_VARIABLE
+from bench.client import Call, Stats, closed_loop, open_loop, post, quiet_heap
 from bench.databases import database
 from coldcraft.demo.server import free_port
 from coldcraft.skeletons.seed import SEED_SKELETON
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKERS = 2
-REQUEST_TIMEOUT = 30.0
-IDLE_SECONDS = 2.0  # reconnect before uvicorn's 5 s keep-alive timeout can close under us
 MAX_SECONDS = 600.0
 RECENT_RUNS = 20
 SESSION_P95_TARGET_MS = 50.0
@@ -111,130 +110,6 @@ LEADS = [  # the leads of one generate-examples request
         ("Barbara", "Hooli"),
     ]
 ]
-
-
-# --- a minimal HTTP/1.1 client -------------------------------------------------------------
-
-
-class Connection:
-    """One keep-alive connection to 127.0.0.1:port; reconnects lazily."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-        self.last_used = 0.0
-
-    async def request(self, head: bytes, body: bytes) -> tuple[int, bytes]:
-        reader, writer = self.reader, self.writer
-        if reader is None or writer is None or time.monotonic() - self.last_used > IDLE_SECONDS:
-            self.close()
-            reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
-            self.reader, self.writer = reader, writer
-        writer.write(head + body)
-        raw = await reader.readuntil(b"\r\n\r\n")
-        status = int(raw[9:12])
-        headers = _headers(raw)
-        if headers.get(b"transfer-encoding") == b"chunked":
-            payload = await _read_chunked(reader)
-        else:
-            payload = await reader.readexactly(int(headers.get(b"content-length", b"0")))
-        self.last_used = time.monotonic()
-        if headers.get(b"connection") == b"close":
-            self.close()
-        return status, payload
-
-    def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-        self.reader = self.writer = None
-
-
-def _headers(raw: bytes) -> dict[bytes, bytes]:
-    lines = raw.split(b"\r\n")[1:]
-    pairs = (line.split(b":", 1) for line in lines if b":" in line)
-    return {name.strip().lower(): value.strip().lower() for name, value in pairs}
-
-
-async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
-    parts = []
-    while True:
-        size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
-        parts.append(await reader.readexactly(size + 2))
-        if size == 0:
-            return b"".join(parts)
-
-
-@dataclass
-class Call:
-    """One request; `on_ok` sees the body of a 2xx answer."""
-
-    method: str
-    target: str
-    port: int
-    key: str | None
-    body: bytes = b""
-    on_ok: Callable[[bytes], None] | None = None
-
-    def head(self) -> bytes:
-        lines = [f"{self.method} {self.target} HTTP/1.1", f"Host: 127.0.0.1:{self.port}"]
-        if self.key:
-            lines.append(f"Authorization: Bearer {self.key}")
-        if self.body:
-            lines += ["Content-Type: application/json", f"Content-Length: {len(self.body)}"]
-        return ("\r\n".join(lines) + "\r\n\r\n").encode()
-
-
-def post(
-    target: str, port: int, key: str, payload: Any, on_ok: Callable[[bytes], None] | None = None
-) -> Call:
-    return Call("POST", target, port, key, json.dumps(payload).encode(), on_ok)
-
-
-# --- outcomes ------------------------------------------------------------------------------
-
-
-@dataclass
-class Stats:
-    ok_ms: list[float] = field(default_factory=list)
-    statuses: Counter[int] = field(default_factory=Counter)
-    transport_errors: int = 0
-
-    @property
-    def requests(self) -> int:
-        return sum(self.statuses.values()) + self.transport_errors
-
-    @property
-    def errors(self) -> int:
-        return self.transport_errors + sum(n for s, n in self.statuses.items() if s >= 500)
-
-    def other(self) -> str:
-        """Non-2xx statuses that are not errors, e.g. `409:3`."""
-        rest = sorted((s, n) for s, n in self.statuses.items() if not 200 <= s < 300 and s < 500)
-        return " ".join(f"{s}:{n}" for s, n in rest) or "-"
-
-    def percentile(self, q: float) -> float:
-        """Nearest rank over the 2xx latencies, in ms."""
-        if not self.ok_ms:
-            return float("nan")
-        ordered = sorted(self.ok_ms)
-        return ordered[max(0, min(len(ordered), math.ceil(q * len(ordered))) - 1)]
-
-
-async def timed(conn: Connection, call: Call, started: float, stats: Stats) -> None:
-    try:
-        async with asyncio.timeout(REQUEST_TIMEOUT):
-            status, body = await conn.request(call.head(), call.body)
-    except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
-        conn.close()  # TimeoutError is an OSError
-        stats.transport_errors += 1
-        await asyncio.sleep(0.01)  # a server that is gone: no hot loop of refused connects
-        return
-    stats.statuses[status] += 1
-    if 200 <= status < 300:
-        stats.ok_ms.append((time.perf_counter() - started) * 1000)
-        if call.on_ok is not None:
-            call.on_ok(body)
 
 
 # --- the load ------------------------------------------------------------------------------
@@ -288,41 +163,6 @@ class Mix:
     def started(self, body: bytes) -> None:
         """A new run: the GET run stream polls it."""
         self.runs.append(json.loads(body)["runId"])
-
-
-async def closed_loop(
-    port: int, make: Callable[[int], Call], offset: int, until: float, think: float, stats: Stats
-) -> None:
-    """One connection sending until `until`, `think` seconds after each answer."""
-    conn, i = Connection(port), offset
-    while time.perf_counter() < until:
-        await timed(conn, make(i), time.perf_counter(), stats)
-        i += 1
-        if think:
-            await asyncio.sleep(think)
-    conn.close()
-
-
-async def open_loop(
-    port: int, make: Callable[[int], Call], rate: float, seconds: float, stats: Stats
-) -> None:
-    """Requests on a fixed schedule; latency counts from the scheduled start."""
-    idle: list[Connection] = []
-
-    async def one(i: int, scheduled: float) -> None:
-        conn = idle.pop() if idle else Connection(port)
-        await timed(conn, make(i), scheduled, stats)
-        idle.append(conn)
-
-    tasks = []
-    start = time.perf_counter()
-    for i in range(int(rate * seconds)):
-        scheduled = start + i / rate
-        await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
-        tasks.append(asyncio.create_task(one(i, scheduled)))
-    await asyncio.gather(*tasks)
-    for conn in idle:
-        conn.close()
 
 
 async def load(mix: Mix, args: argparse.Namespace, seconds: float) -> dict[str, Stats]:
@@ -560,6 +400,7 @@ async def measure(
     if args.warmup > 0:
         say(f"warming up for {args.warmup:g} s (discarded)")
         await load(mix, args, args.warmup)
+    quiet_heap()  # the seed's garbage is collected now, not mid-window (bench/client.py)
     groups = {"coldcraft API": servers.api.pid, "coldcraft worker": servers.worker.pid}
     cpu = Cpu(groups | {"bare API": servers.bare.pid}, make_url(url).database or "")
     say(f"measuring for {args.seconds:g} s")

@@ -2,11 +2,14 @@
 
 GET /api/campaigns/ai-chat-sessions/{id} (the row clients poll) against a real
 `coldcraft serve` in its own process (one uvicorn worker: one core), from an open-loop
-client in this process: requests start on a fixed schedule and latency counts from the
-scheduled start, so queueing shows. Reports achieved rate, p50/p95/p99, errors and the
-server process's CPU per request (from /proc). A failed request (an error status or a
-transport error such as a dropped connection) is counted as an error, never fatal.
-`--repeat N` runs every rate N times and ends with the median p95 (min-max, n) per rate.
+client in this process (bench/client.py: a minimal HTTP/1.1 client on uvloop, 32 keep-alive
+connections at most, its heap frozen before measuring): requests start on a fixed schedule
+and latency counts from the scheduled start, so queueing shows. Reports achieved rate,
+p50/p95/p99, errors, the server process's CPU per request (from /proc), and the client's
+own CPU per request and p99 send lag: when the client left requests late, the figures
+include its delay, and the line says so. A failed request (an error status or a transport
+error such as a dropped connection) is counted as an error, never fatal. `--repeat N` runs
+every rate N times and ends with the median p95 (min-max, n) per rate.
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ import time
 from pathlib import Path
 
 import httpx
+import uvloop
 
+from bench.client import CLIENT_LAG_LIMIT_MS, Call, Connection, Stats, quiet_heap, timed
 from coldcraft.demo.server import free_port
 
 CONNECTIONS = 32
@@ -53,44 +58,51 @@ def _session_id(url: str, key: str) -> str:
         return str(reply["session_id"])
 
 
-async def _load(url: str, key: str, path: str, rps: float, seconds: float) -> list[float]:
-    limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
-    headers = {"Authorization": f"Bearer {key}"}
-    latencies: list[float] = []
-    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits) as client:
+async def _load(port: int, key: str, path: str, rps: float, seconds: float) -> Stats:
+    """The open loop of bench/client.py, with at most CONNECTIONS connections: a request
+    due while all are busy waits for one (its wait counts in its latency)."""
+    stats = Stats()
+    idle = [Connection(port) for _ in range(CONNECTIONS)]
+    free = asyncio.Semaphore(CONNECTIONS)
+    call = Call("GET", path, port, key)
 
-        async def one(scheduled: float) -> None:
-            try:
-                response = await client.get(path, timeout=30)
-            except httpx.TransportError:  # counted, not fatal: the run goes on
-                latencies.append(-1.0)
-                return
-            latencies.append(
-                -1.0 if response.status_code != 200 else time.perf_counter() - scheduled
-            )
+    async def one(scheduled: float) -> None:
+        async with free:
+            conn = idle.pop()
+            stats.lag_ms.append((time.perf_counter() - scheduled) * 1000)
+            await timed(conn, call, scheduled, stats)
+            idle.append(conn)
 
-        start = time.perf_counter()
-        tasks = []
-        for i in range(int(rps * seconds)):
-            scheduled = start + i / rps
-            await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
-            tasks.append(asyncio.create_task(one(scheduled)))
-        await asyncio.gather(*tasks)
-    return latencies
+    start = time.perf_counter()
+    tasks = []
+    for i in range(int(rps * seconds)):
+        scheduled = start + i / rps
+        await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
+        tasks.append(asyncio.create_task(one(scheduled)))
+    await asyncio.gather(*tasks)
+    for conn in idle:
+        conn.close()
+    return stats
 
 
-def _report(rps: float, seconds: float, latencies: list[float], cpu: float) -> float:
-    """Print one run's figures; return its p95 (ms)."""
-    ok = sorted(x * 1000 for x in latencies if x >= 0)
-    errors = len(latencies) - len(ok)
-    q = statistics.quantiles(ok, n=100) if len(ok) > 1 else [0.0] * 99
+def _report(
+    rps: float, seconds: float, stats: Stats, server_cpu: float, client_cpu: float
+) -> float:
+    """Print one run's figures; return its p95 (ms). Any answer but a 2xx is a failure."""
+    requests = max(1, stats.requests)
+    failed = stats.requests - len(stats.ok_ms)
+    lag = stats.lag(0.99)
+    lagged = "  (the client lagged: these figures include its delay)"
     print(
-        f"offered {rps:>5.0f}/s  achieved {len(ok) / seconds:>6.1f}/s  "
-        f"p50 {q[49]:6.1f} ms  p95 {q[94]:6.1f} ms  p99 {q[98]:6.1f} ms  errors {errors}  "
-        f"server cpu {cpu * 1000 / max(1, len(latencies)):.2f} ms/request",
+        f"offered {rps:>5.0f}/s  achieved {len(stats.ok_ms) / seconds:>6.1f}/s  "
+        f"p50 {stats.percentile(0.50):6.1f} ms  p95 {stats.percentile(0.95):6.1f} ms  "
+        f"p99 {stats.percentile(0.99):6.1f} ms  errors {failed}  "
+        f"server cpu {server_cpu * 1000 / requests:.2f} ms/request  "
+        f"client cpu {client_cpu * 1000 / requests:.2f} ms/request, p99 send lag {lag:.1f} ms"
+        + (lagged if lag > CLIENT_LAG_LIMIT_MS else ""),
         flush=True,
     )
-    return q[94]
+    return stats.percentile(0.95)
 
 
 def _summary(p95s: dict[float, list[float]]) -> None:
@@ -129,10 +141,13 @@ def main(argv: list[str] | None = None) -> None:
             p95s: dict[float, list[float]] = {rps: [] for rps in args.rps}
             for _ in range(args.repeat):
                 for rps in args.rps:
-                    before = _cpu_seconds(server.pid)
-                    latencies = asyncio.run(_load(url, key, path, rps, args.seconds))
-                    cpu = _cpu_seconds(server.pid) - before
-                    p95s[rps].append(_report(rps, args.seconds, latencies, cpu))
+                    quiet_heap()
+                    before, client_before = _cpu_seconds(server.pid), time.process_time()
+                    load = _load(port, key, path, rps, args.seconds)
+                    stats = uvloop.run(load)
+                    server_cpu = _cpu_seconds(server.pid) - before
+                    client_cpu = time.process_time() - client_before
+                    p95s[rps].append(_report(rps, args.seconds, stats, server_cpu, client_cpu))
             if args.repeat > 1:
                 _summary(p95s)
         finally:
