@@ -74,7 +74,15 @@ import uvloop
 from sqlalchemy.engine import make_url
 
 from bench.bare_app import DATABASE_URL_VARIABLE
-from bench.client import Call, Stats, closed_loop, open_loop, post, quiet_heap
+from bench.client import (
+    CLIENT_LAG_LIMIT_MS,
+    Call,
+    Stats,
+    closed_loop,
+    open_loop,
+    post,
+    quiet_heap,
+)
 from bench.databases import database
 from coldcraft.demo.server import free_port
 from coldcraft.skeletons.seed import SEED_SKELETON
@@ -460,6 +468,9 @@ def report(stats: dict[str, Stats], cpu: Cpu, args: argparse.Namespace, load_bef
     row(BARE, modes[BARE], stats[BARE], seconds)
     print("(p50/p95/p99 over 2xx answers; in a closed loop, mean latency + think time")
     print(" = connections / req/s)")
+    lag = max((stats[name].lag(0.99) for name in (RUN, LINT, CONTENT, EXAMPLES)), default=0.0)
+    if lag > CLIENT_LAG_LIMIT_MS:  # NaN (no open-loop request) compares False
+        print(f"the client lagged (open loops' p99 send lag {lag:.1f} ms): figures include it")
     verdicts(stats, coldcraft, args)
     usage(cpu, coldcraft.requests, stats[BARE].requests, seconds)
 

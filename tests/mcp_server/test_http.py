@@ -16,7 +16,8 @@ from tests.mcp_server.conftest import Connect, data, error_text
 from tests.mcp_server.pipeline import launch_and_export, run_pipeline
 
 TOOLS = {
-    "list_campaigns", "get_campaign", "create_campaign", "add_sequence_step", "add_prospects",
+    "list_campaigns", "get_campaign", "create_campaign", "update_campaign", "add_sequence_step",
+    "add_prospects",
     "chat_framework", "lint_skeleton", "judge_email", "generate_examples", "get_run",
     "wait_for_run", "resolve_drafts", "generate_drafts", "review_summary", "list_drafts",
     "edit_draft", "approve_drafts", "reject_drafts", "regenerate_drafts", "quote",
@@ -97,6 +98,37 @@ async def test_a_read_key_can_list_but_not_create(
         )
     assert "insufficient_scope" in error_text(result)
     assert "'write'" in error_text(result)
+
+
+async def test_update_campaign_turns_research_on_and_changes_only_what_is_given(
+    connect: Connect, account: Account, api: httpx.AsyncClient
+) -> None:
+    campaign = await create_campaign(api)
+    async with connect(account.key) as client:
+        changes = {"research": True, "review_policy": "all"}
+        view = data(
+            await client.call_tool(
+                "update_campaign", {"campaign_id": campaign["id"], "changes": changes}
+            )
+        )
+        null_research = await client.call_tool(
+            "update_campaign", {"campaign_id": campaign["id"], "changes": {"research": None}}
+        )
+        unknown = await client.call_tool(
+            "update_campaign", {"campaign_id": campaign["id"], "changes": {"status": "active"}}
+        )
+
+    assert view["campaign"]["research"] is True
+    assert view["campaign"]["review_policy"] == "all"
+    assert view["campaign"]["name"] == campaign["name"]
+    assert null_research.is_error
+    assert unknown.is_error
+    stored = (await api.get(f"/api/campaigns/{campaign['id']}")).json()["campaign"]
+    assert (stored["research"], stored["review_policy"], stored["status"]) == (
+        True,
+        "all",
+        "draft",
+    )
 
 
 async def test_a_write_key_cannot_launch(

@@ -11,9 +11,10 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select, update
 
+from coldcraft.companies.repository import CompanyResearchRepository
 from coldcraft.config import Settings
 from coldcraft.store.base import utcnow
-from coldcraft.store.models import AIChatSession, IdempotencyKey, Run
+from coldcraft.store.models import AIChatSession, CompanyResearch, IdempotencyKey, Run
 from coldcraft.store.session import SessionMaker, unit_of_work
 from coldcraft.worker.sweep import SweepReport
 from tests.fixtures.factories import Account
@@ -172,3 +173,25 @@ async def test_idempotency_keys_past_their_window_are_purged(
     async with unit_of_work(sessionmaker) as session:
         left = (await session.execute(select(IdempotencyKey.key))).scalars().all()
     assert left == ["recent"]
+
+
+async def test_expired_company_research_is_purged(app: FastAPI, sessionmaker: SessionMaker) -> None:
+    async with unit_of_work(sessionmaker) as session:
+        research = CompanyResearchRepository(session)
+        for domain, expires in (("old.example", -timedelta(seconds=1)), ("new.example", LONG_AGO)):
+            await research.upsert(
+                domain=domain,
+                result={"domain": domain, "facts": [], "urls": []},
+                researched_at=utcnow(),
+                expires_at=utcnow() + expires,
+                extraction="offline",
+                usage={},
+            )
+
+    report = await sweep(app)
+    again = await sweep(app)
+
+    assert (report.purged_company_research, again.purged_company_research) == (1, 0)
+    async with unit_of_work(sessionmaker) as session:
+        left = (await session.execute(select(CompanyResearch.domain))).scalars().all()
+    assert left == ["new.example"]

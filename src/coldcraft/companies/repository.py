@@ -58,6 +58,11 @@ class CompanyResearchRepository(Repository[CompanyResearch]):
         )
         return bool(getattr(deleted, "rowcount", 0))
 
+    async def any_expired(self, now: datetime) -> bool:
+        """Whether a row has expired (on the expiry index: one probe)."""
+        stmt = select(CompanyResearch.domain).where(CompanyResearch.expires_at <= now).limit(1)
+        return await self.session.scalar(stmt) is not None
+
     async def purge_expired(self, now: datetime) -> int:
         deleted = await self.session.execute(
             delete(CompanyResearch).where(CompanyResearch.expires_at <= now)

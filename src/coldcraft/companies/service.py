@@ -101,9 +101,14 @@ async def forget(
 
 
 async def purge_expired(sessions: SessionMaker, now: datetime | None = None) -> int:
-    """Delete the rows that have expired; how many."""
+    """Delete the rows that have expired; how many (the periodic sweep calls it). A read
+    looks first, so a sweep with nothing to purge takes no write lock."""
+    now = now or datetime.now(UTC)
+    async with reading(sessions) as session:
+        if not await CompanyResearchRepository(session).any_expired(now):
+            return 0
     async with unit_of_work(sessions) as session:
-        return await CompanyResearchRepository(session).purge_expired(now or datetime.now(UTC))
+        return await CompanyResearchRepository(session).purge_expired(now)
 
 
 async def _stored(sessions: SessionMaker, domain: str, extraction: str) -> CompanyFacts | None:

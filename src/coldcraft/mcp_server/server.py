@@ -22,6 +22,7 @@ from coldcraft.campaigns.schemas import (
     CampaignDetail,
     CampaignResponse,
     CampaignsResponse,
+    CampaignUpdate,
 )
 from coldcraft.chat.schemas import GenerateContentRequest, GenerateContentResponse, SessionResponse
 from coldcraft.examples.schemas import LeadIn
@@ -179,6 +180,19 @@ def build_server(api_for: ApiFactory) -> MCPServer[Any]:
         view = _view(created.campaign, nodes, {})
         view.next_step = "add_sequence_step with type 'ai' at position 0, then add_prospects"
         return view
+
+    @server.tool(annotations=_write(destructive=False, idempotent=True))
+    async def update_campaign(
+        ctx: Ctx, campaign_id: CampaignId, changes: CampaignUpdate
+    ) -> CampaignView:
+        """Change a campaign's settings; only the fields given change: `name`,
+        `review_policy`, `research` (true: research each prospect's company website before
+        writing, cited as evidence and priced in the quote), `daily_limit`, and, while
+        draft, `signature` and `sender_account_ids`."""
+        async with api_for(ctx) as api:
+            await api.patch(campaign_path(campaign_id), dump(changes))
+            detail = CampaignDetail.model_validate(await api.get(campaign_path(campaign_id)))
+        return _view(detail.campaign, detail.sequence_nodes, detail.prospects_by_status)
 
     @server.tool(annotations=_write(destructive=False, idempotent=False))
     async def add_sequence_step(

@@ -12,6 +12,9 @@ Runs periodically in every executor process (and on demand in tests and the CLI)
    (see worker/liveness.py). Not at the first free lock: a database restart frees them
    all until each live executor takes its own again.
 4. Idempotency keys past their 24 h replay window are deleted.
+5. Company research rows past their expiry are deleted (an expired row is never read: the
+   next research of that company replaces it; without the purge, every company ever
+   researched would stay in the table).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from datetime import timedelta
 from dbos import DBOS, DBOSClient
 from sqlalchemy import delete, select
 
+from coldcraft.companies.service import purge_expired
 from coldcraft.runs.claims import ClaimRepository
 from coldcraft.runs.repository import RunRepository
 from coldcraft.store.base import utcnow
@@ -57,6 +61,7 @@ class SweepReport:
     failed: list[str] = field(default_factory=list)  # run ids
     recovered_executors: list[str] = field(default_factory=list)
     purged_idempotency_keys: int = 0
+    purged_company_research: int = 0
 
 
 async def sweep(
@@ -72,6 +77,7 @@ async def sweep(
     if lock is not None:
         await _recover_dead_executors(client, lock, report, grace=DEATH_GRACE_SECONDS)
     report.purged_idempotency_keys = await _purge_idempotency_keys(rt)
+    report.purged_company_research = await purge_expired(rt.sessionmaker)
     return report
 
 
