@@ -81,3 +81,25 @@ def test_select_brings_the_brief_a_follow_up_builds_on() -> None:
     assert len(chosen.leads) == 3
     with pytest.raises(ValueError, match="Unknown brief 'nope'"):
         golden.select(["nope"])
+
+
+@pytest.mark.parametrize("limit", [2, 3, 10, 28])
+def test_a_limited_run_meets_hostile_leads_in_proportion(limit: int) -> None:
+    golden = load_golden()
+    hostile_share = sum(1 for lead in golden.leads if lead.hostile) / len(golden.leads)
+
+    chosen = golden.select(limit=limit).leads
+
+    assert len(chosen) == len({lead.id for lead in chosen}) == limit
+    hostile = [lead for lead in chosen if lead.hostile]
+    assert len(hostile) == max(1, round(limit * hostile_share))
+    assert any(lead.canaries for lead in hostile)  # a planted instruction among them
+    order = [lead.id for lead in golden.leads]
+    assert [order.index(lead.id) for lead in chosen] == sorted(order.index(c.id) for c in chosen)
+    assert golden.select(limit=limit).leads == chosen  # the same N, the same leads
+
+
+def test_a_limit_of_one_or_of_the_whole_set() -> None:
+    golden = load_golden()
+    assert len(golden.select(limit=1).leads) == 1
+    assert golden.select(limit=len(golden.leads) + 5).leads == golden.leads

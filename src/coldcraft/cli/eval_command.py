@@ -69,7 +69,12 @@ def eval_command(
         ),
     ] = [],  # noqa: B006 (typer reads the default; it is never mutated)
     limit: Annotated[
-        int | None, typer.Option(min=1, help="Only the first N leads of the set.")
+        int | None,
+        typer.Option(
+            min=1,
+            help="Only N leads, spread over the set with the hostile ones in proportion (at "
+            "least one from N=2); the same N picks the same leads.",
+        ),
     ] = None,
     json_path: Annotated[
         Path | None,

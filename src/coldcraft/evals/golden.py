@@ -114,8 +114,8 @@ class GoldenSet(_Strict):
 
     def select(self, brief_ids: list[str] | None = None, limit: int | None = None) -> GoldenSet:
         """A subset: the named briefs (with the briefs their follow-ups build on, first) and
-        the first `limit` leads. An unknown brief id raises `ValueError`."""
-        leads = self.leads[:limit] if limit is not None else self.leads
+        `limit` leads (`sample`). An unknown brief id raises `ValueError`."""
+        leads = self.sample(limit) if limit is not None else self.leads
         if not brief_ids:
             return GoldenSet(leads=leads, briefs=self.ordered(self.briefs))
         known = {b.id for b in self.briefs}
@@ -126,6 +126,26 @@ class GoldenSet(_Strict):
         for brief_id in brief_ids:
             self._with_dependencies(self.brief(brief_id), chosen)
         return GoldenSet(leads=leads, briefs=tuple(chosen))
+
+    def sample(self, limit: int) -> tuple[GoldenLead, ...]:
+        """`limit` leads spread evenly over the set, the hostile ones in proportion and at
+        least one from 2 leads up, planted instructions first (a quick run with a paid
+        model still meets an injection), in the set's order. The same `limit` always picks
+        the same leads."""
+        if limit >= len(self.leads):
+            return self.leads
+        # Those with planted instructions (canaries) first: a small sample meets injection.
+        hostile = sorted(
+            (lead for lead in self.leads if lead.hostile), key=lambda lead: not lead.canaries
+        )
+        plain = [lead for lead in self.leads if not lead.hostile]
+        share = round(limit * len(hostile) / len(self.leads))
+        hostile_count = min(len(hostile), max(share, 1 if limit >= 2 and hostile else 0))
+        chosen = {
+            id(lead)
+            for lead in [*_spread(plain, limit - hostile_count), *_spread(hostile, hostile_count)]
+        }
+        return tuple(lead for lead in self.leads if id(lead) in chosen)
 
     def ordered(self, briefs: tuple[Brief, ...]) -> tuple[Brief, ...]:
         chosen: list[Brief] = []
@@ -157,3 +177,10 @@ def load_golden() -> GoldenSet:
     leads = tuple(parse_lead(item) for item in _read("leads.json")["leads"])
     briefs = tuple(Brief.model_validate(item) for item in _read("briefs.json")["briefs"])
     return GoldenSet(leads=leads, briefs=briefs)
+
+
+def _spread(items: list[GoldenLead], count: int) -> list[GoldenLead]:
+    """`count` of `items` at even steps from the first (all of them when they are fewer)."""
+    if count >= len(items):
+        return items
+    return [items[i * len(items) // count] for i in range(count)]
