@@ -133,6 +133,10 @@ async def launch_and_export(client: Client, campaign_id: str, drafts: int) -> No
     )
     assert launched["launched"] is True
     assert launched["status"] == "active"
+    paused = data(await client.call_tool("pause_campaign", {"campaign_id": campaign_id}))
+    assert paused["status"] == "paused"
+    resumed = data(await client.call_tool("resume_campaign", {"campaign_id": campaign_id}))
+    assert resumed["status"] == "active"
     export = await client.call_tool("export_drafts", {"campaign_id": campaign_id})
     link = data(export)
     assert link["rows"] == drafts

@@ -21,7 +21,7 @@ TOOLS = {
     "chat_framework", "lint_skeleton", "judge_email", "generate_examples", "get_run",
     "wait_for_run", "resolve_drafts", "generate_drafts", "review_summary", "list_drafts",
     "edit_draft", "approve_drafts", "reject_drafts", "regenerate_drafts", "quote",
-    "launch_campaign", "pause_campaign", "export_drafts",
+    "launch_campaign", "pause_campaign", "resume_campaign", "export_drafts",
 }  # fmt: skip
 READ_ONLY = {
     "list_campaigns", "get_campaign", "lint_skeleton", "judge_email", "get_run", "wait_for_run",
@@ -149,8 +149,9 @@ async def test_a_write_key_cannot_launch(
         )
         assert "insufficient_scope" in error_text(result)
         assert "'launch'" in error_text(result)
-        paused = await client.call_tool("pause_campaign", {"campaign_id": campaign["id"]})
-        assert "insufficient_scope" in error_text(paused)
+        for tool in ("pause_campaign", "resume_campaign"):
+            refused = await client.call_tool(tool, {"campaign_id": campaign["id"]})
+            assert "insufficient_scope" in error_text(refused), tool
     after = (await api.get(f"/api/campaigns/{campaign['id']}")).json()
     assert after["campaign"]["status"] == "draft"
 

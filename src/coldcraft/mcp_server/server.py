@@ -534,6 +534,16 @@ def build_server(api_for: ApiFactory) -> MCPServer[Any]:
             )
         return CampaignBrief.of(paused.campaign)
 
+    @server.tool(annotations=_write(destructive=True, idempotent=True))
+    async def resume_campaign(ctx: Ctx, campaign_id: CampaignId) -> CampaignBrief:
+        """Resume a paused campaign (sending starts again where it stopped). Needs a key
+        with the `launch` scope."""
+        async with api_for(ctx) as api:
+            resumed = CampaignResponse.model_validate(
+                await api.post(campaign_path(campaign_id, "/resume"))
+            )
+        return CampaignBrief.of(resumed.campaign)
+
     @server.tool(annotations=READ)
     async def export_drafts(
         ctx: Ctx, campaign_id: CampaignId, status: StatusFilter = "all"
