@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     search_provider: str | None = None
     search_api_key: SecretStr | None = None
     search_url: str | None = None
+    # USD per search call (research and the chat's searchWeb); None = the backend's list
+    # price (llm/search.py SEARCH_LIST_PRICES_USD: tavily 0.008, brave 0.005, searxng 0).
+    search_price_usd: float | None = Field(default=None, ge=0)
 
     # Company research (docs/research.md): safe fetching of a prospect's company pages.
     # Loopback / private (RFC 1918, ULA) addresses are refused unless allowed here;

@@ -247,6 +247,7 @@ async def test_search_without_a_backend_says_it_is_not_configured() -> None:
 class FakeSearch:
     name: str = "fake"
     queries: list[str] | None = None
+    price_usd: float = 0.0
 
     async def search(self, query: str, *, max_results: int = 5) -> list[SearchResult]:
         self.queries = [*(self.queries or []), query]
@@ -266,6 +267,19 @@ async def test_search_uses_the_configured_backend() -> None:
     assert answer["status"] == "ok"
     assert answer["results"][0]["url"] == "https://news.example/acme"
     assert search.queries == ["acme funding"]
+    assert result.usage.cost_usd == 0.0  # a free backend, a model without a price
+
+
+async def test_a_searchs_price_is_in_the_turns_cost() -> None:
+    result = await run_framework_turn(
+        "look it up",
+        framework_context(),
+        model=resolved(_searching),
+        limits=LIMITS,
+        search=FakeSearch(price_usd=0.008),
+    )
+    assert result.usage.cost_usd == pytest.approx(0.008)
+    assert result.usage.requests == 2  # the model's; a search call is not a model request
 
 
 async def test_invalid_tool_arguments_are_reported_back_to_the_model() -> None:

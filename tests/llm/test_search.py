@@ -89,6 +89,34 @@ def test_web_search_from_settings(
 
 
 @pytest.mark.parametrize(
+    ("provider", "key", "url", "override", "price"),
+    [
+        ("tavily", "k", None, None, 0.008),
+        ("brave", "k", None, None, 0.005),
+        ("searxng", None, "http://searx.local", None, 0.0),
+        ("tavily", "k", None, 0.002, 0.002),  # the plan's own price
+    ],
+)
+def test_a_backend_carries_its_price_per_call(
+    provider: str, key: str | None, url: str | None, override: float | None, price: float
+) -> None:
+    settings = Settings(
+        search_provider=provider,
+        search_api_key=key,  # type: ignore[arg-type]
+        search_url=url,
+        search_price_usd=override,
+    )
+    search = web_search_from_settings(settings)
+    assert search is not None
+    assert search.price_usd == price
+
+
+def test_a_negative_search_price_is_refused() -> None:
+    with pytest.raises(ValueError, match="search_price_usd"):
+        Settings(search_price_usd=-1)
+
+
+@pytest.mark.parametrize(
     ("provider", "native"), [(None, True), ("native", True), ("tavily", True), ("none", False)]
 )
 def test_native_search_can_be_turned_off(provider: str | None, native: bool) -> None:

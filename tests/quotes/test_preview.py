@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from coldcraft.config import Settings
@@ -141,6 +142,27 @@ async def test_research_is_in_the_quote_when_the_campaign_researches(
     assert answer.research.cost_usd.min == 0.0  # every company may be cached already
     assert 0 < answer.research.cost_usd.max
     assert answer.cost_usd.max == pytest.approx(plain + answer.research.cost_usd.max)
+
+
+async def test_a_search_backend_prices_one_call_per_company_even_offline(
+    api: httpx.AsyncClient,
+    sessionmaker: SessionMaker,
+    account: Account,
+    box: OutboxCampaign,
+    settings: Settings,
+) -> None:
+    await api.patch(f"/api/campaigns/{box.id}", json={"research": True})
+    searching = settings.model_copy(
+        update={"search_provider": "tavily", "search_api_key": SecretStr("tvly")}
+    )
+    body = {"action": "generate_ai", "campaign_id": box.id, "node_id": box.ai_node_id}
+    request = QuoteRequest.model_validate(body)
+    async with unit_of_work(sessionmaker) as session:
+        answer = await quote_service.preview(session, account.user, request, settings=searching)
+    assert answer.research is not None
+    assert answer.research.requests.max == 0  # offline extraction: no model request
+    assert answer.research.cost_usd.max == pytest.approx(3 * 0.008)  # Tavily, 3 companies
+    assert answer.cost_usd.max == pytest.approx(answer.research.cost_usd.max)  # offline writer
 
 
 async def test_the_spend_cap_counts_research_for_a_researching_campaign(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 import httpx
+import pytest
 
 from coldcraft.config import Settings
 from coldcraft.llm.search import TavilySearch
@@ -33,7 +34,8 @@ def tavily(site: Site, seen: list[httpx.Request], status: int = 200) -> TavilySe
         seen.append(request)
         return httpx.Response(status, json={"results": results})
 
-    return TavilySearch("https://tavily.test/search", "tvly", httpx.MockTransport(handler))
+    transport = httpx.MockTransport(handler)
+    return TavilySearch("https://tavily.test/search", "tvly", transport, price_usd=0.008)
 
 
 async def test_search_results_on_the_company_site_become_facts(
@@ -53,6 +55,8 @@ async def test_search_results_on_the_company_site_become_facts(
     assert "evil.test" not in texts  # an instruction in a snippet
     [outcome] = [u for u in result.urls if u.url == "search:tavily"]
     assert (outcome.status, outcome.facts) == ("fetched", 1)
+    assert result.usage.cost_usd == pytest.approx(0.008)  # the call, at the backend's price
+    assert result.usage.requests == 0  # offline extraction: no model request
 
 
 async def test_a_failed_search_is_an_outcome_and_the_site_facts_stay(
@@ -65,6 +69,7 @@ async def test_a_failed_search_is_an_outcome_and_the_site_facts_stay(
     assert [f.kind for f in result.facts] == ["title", "heading"]
     [outcome] = [u for u in result.urls if u.url == "search:tavily"]
     assert (outcome.status, outcome.reason) == ("refused", "search failed")
+    assert result.usage.cost_usd == 0.0  # a call the backend refused is not billed
 
 
 async def test_without_a_configured_backend_no_search_is_made(

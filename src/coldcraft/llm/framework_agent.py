@@ -90,6 +90,7 @@ class FrameworkDeps:
     search: WebSearch | None = None
     accepted: Skeleton | None = None
     submissions: int = 0
+    search_cost_usd: float = 0.0  # the searchWeb calls the backend answered, at its price
 
 
 class CostLimitExceeded(UsageLimitExceeded):
@@ -193,7 +194,10 @@ async def search_web(ctx: RunContext[FrameworkDeps], query: str) -> dict[str, An
     Args:
         query: What to search for, in a few words.
     """
-    return await run_search(ctx.deps.search, query)
+    result = await run_search(ctx.deps.search, query)
+    if result["status"] == "ok" and ctx.deps.search is not None:
+        ctx.deps.search_cost_usd += ctx.deps.search.price_usd
+    return result
 
 
 framework_agent: Agent[FrameworkDeps, str] = Agent(
@@ -253,7 +257,7 @@ async def _drive(
     try:
         async for _node in run:
             if run.result is None:  # a finished turn is kept even if its last reply cost more
-                _check_cost(run, limits)
+                _check_cost(run, deps, limits)
     except UsageLimitExceeded as exc:
         return _limited(run, deps, model, exc)
     result = run.result
@@ -263,15 +267,20 @@ async def _drive(
         assistant_message=text,
         skeleton=deps.accepted,
         skeleton_updated=deps.accepted is not None,
-        usage=Usage.from_run_usage(run.usage),
+        usage=_turn_usage(run, deps),
         history_json=result.all_messages_json().decode(),
         model_name=model.name,
     )
 
 
-def _check_cost(run: AgentRun[FrameworkDeps, str], limits: TurnLimits) -> None:
-    cost = run.usage.cost
-    if cost is not None and cost > Decimal(str(limits.cost_limit_usd)):
+def _turn_usage(run: AgentRun[FrameworkDeps, str], deps: FrameworkDeps) -> Usage:
+    """The model's usage and cost, plus what the turn's web searches cost."""
+    return Usage.from_run_usage(run.usage) + Usage(cost_usd=deps.search_cost_usd)
+
+
+def _check_cost(run: AgentRun[FrameworkDeps, str], deps: FrameworkDeps, limits: TurnLimits) -> None:
+    cost = (run.usage.cost or Decimal(0)) + Decimal(str(deps.search_cost_usd))
+    if cost > Decimal(str(limits.cost_limit_usd)):
         raise CostLimitExceeded(f"the turn cost passed ${limits.cost_limit_usd:.2f}")
 
 
@@ -292,7 +301,7 @@ def _limited(
         assistant_message=text,
         skeleton=deps.accepted,
         skeleton_updated=deps.accepted is not None,
-        usage=Usage.from_run_usage(run.usage),
+        usage=_turn_usage(run, deps),
         history_json=ModelMessagesTypeAdapter.dump_json(messages).decode(),
         model_name=model.name,
     )

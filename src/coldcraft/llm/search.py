@@ -18,6 +18,10 @@ from coldcraft.config import Settings
 
 log = logging.getLogger(__name__)
 
+# What one call costs at each backend's published pay-as-you-go price (2026-12: Tavily's
+# basic search is 1 credit at $0.008, Brave's Search API $5 per 1,000 requests; a SearXNG
+# instance is your own). `COLDCRAFT_SEARCH_PRICE_USD` replaces it (a plan's own price).
+SEARCH_LIST_PRICES_USD = {"tavily": 0.008, "brave": 0.005, "searxng": 0.0}
 TAVILY_URL = "https://api.tavily.com/search"
 BRAVE_URL = "https://api.search.brave.com/res/v1/web/search"
 SEARCH_TIMEOUT_SECONDS = 15.0
@@ -35,6 +39,7 @@ class SearchResult:
 
 class WebSearch(Protocol):
     name: str
+    price_usd: float  # what one answered call costs (0 when unknown or free)
 
     async def search(self, query: str, *, max_results: int = 5) -> list[SearchResult]: ...
 
@@ -47,6 +52,7 @@ class _HttpSearch:
     api_key: str | None = None
     transport: httpx.AsyncBaseTransport | None = field(default=None, repr=False)
     timeout: float = SEARCH_TIMEOUT_SECONDS
+    price_usd: float = 0.0
 
     def _client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(transport=self.transport, timeout=self.timeout)
@@ -117,14 +123,31 @@ def web_search_from_settings(
     key = settings.search_api_key.get_secret_value() if settings.search_api_key else None
     if not provider or provider in OFF_VALUES or provider == "native":
         return None
+    price = search_price(settings)
     if provider == "tavily" and key:
-        return TavilySearch(settings.search_url or TAVILY_URL, key, transport)
+        return TavilySearch(settings.search_url or TAVILY_URL, key, transport, price_usd=price)
     if provider == "brave" and key:
-        return BraveSearch(settings.search_url or BRAVE_URL, key, transport)
+        return BraveSearch(settings.search_url or BRAVE_URL, key, transport, price_usd=price)
     if provider == "searxng" and settings.search_url:
-        return SearxngSearch(settings.search_url, key, transport)
-    log.warning("web search %r is not fully configured: %s", provider, describe_search(settings))
+        return SearxngSearch(settings.search_url, key, transport, price_usd=price)
+    if provider not in _WARNED:  # once per process, not at every research and quote
+        _WARNED.add(provider)
+        log.warning(
+            "web search %r is not fully configured: %s", provider, describe_search(settings)
+        )
     return None
+
+
+_WARNED: set[str] = set()
+
+
+def search_price(settings: Settings) -> float:
+    """USD per call of the configured search backend: `search_price_usd` when set, else its
+    list price; 0 with no backend (or the provider's native search, priced as tokens)."""
+    if settings.search_price_usd is not None:
+        return settings.search_price_usd
+    provider = (settings.search_provider or "").strip().lower()
+    return SEARCH_LIST_PRICES_USD.get(provider, 0.0)
 
 
 def describe_search(settings: Settings) -> str:

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coldcraft.config import Settings
 from coldcraft.errors import PaymentRequired
 from coldcraft.llm.models import Role, choose_spec
+from coldcraft.llm.search import web_search_from_settings
 from coldcraft.research.extract import estimated_extraction_tokens
 from coldcraft.runs.service import run_service
 from coldcraft.store.base import utcnow
@@ -66,11 +67,13 @@ def list_price_per_lead(settings: Settings) -> float:
 
 def research_price_per_lead(settings: Settings) -> float:
     """The most one lead's research can cost: a model extraction of each page read (the
-    home page and an about page) when its company is not in the cache; 0 offline. A lead
-    whose company was researched already (by another lead, another run) costs nothing."""
+    home page and an about page) and, with a search backend, one search call, when its
+    company is not in the cache; the extractions cost 0 offline. A lead whose company was
+    researched already (by another lead, another run) costs nothing."""
     tokens = estimated_extraction_tokens()
     price = list_price("research", settings, tokens=(tokens.input_tokens, tokens.output_tokens))
-    return PAGES_PER_COMPANY * price
+    search = web_search_from_settings(settings)
+    return PAGES_PER_COMPANY * price + (search.price_usd if search is not None else 0.0)
 
 
 def list_price(

@@ -363,6 +363,8 @@ async def _research(
         fresh = [f for f in found if f.text.lower() not in seen][: max(0, MAX_FACTS - len(facts))]
         facts += fresh
         outcomes.append(outcome.model_copy(update={"facts": len(fresh)}))
+        if outcome.status == "fetched":  # the backend answered: the call is billed
+            spent.add(Usage(cost_usd=search.price_usd))
     return CompanyFacts(
         domain=targets.domain,
         facts=facts,
