@@ -6,8 +6,7 @@ it researches and stores. Both happen inside `research.service.research_targets`
 work, so concurrent callers in this process make one read and at most one research (a
 caller arriving just after a research reads its row). A research's result is stored in a
 short unit of work of its own (an upsert: concurrent workers for one domain do not fail,
-the last write wins). No transaction is open during a
-fetch or a model call.
+the last write wins). No transaction is open during a fetch or a model call.
 """
 
 from __future__ import annotations

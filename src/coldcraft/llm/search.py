@@ -108,6 +108,7 @@ def _result(title: Any, url: Any, snippet: Any) -> SearchResult:
 
 
 OFF_VALUES = frozenset({"none", "off", "disabled", "false"})
+_WARNED: set[str] = set()  # the half-configured backends already logged by this process
 
 
 def native_search_enabled(settings: Settings) -> bool:
@@ -136,9 +137,6 @@ def web_search_from_settings(
             "web search %r is not fully configured: %s", provider, describe_search(settings)
         )
     return None
-
-
-_WARNED: set[str] = set()
 
 
 def search_price(settings: Settings) -> float:

@@ -51,8 +51,9 @@ class SpendLeft(BaseModel):
 
 class ResearchQuote(BaseModel):
     """What researching the leads' companies adds (the campaign's `research` is on): at
-    most one model extraction per page read (two pages per company), none for a company
-    already in the cache, none offline. Included in the quote's `cost_usd`."""
+    most one model extraction per page read (two pages per company; none offline) and,
+    with a search backend, one search call at its price (in `cost_usd`, not `requests`);
+    nothing for a company already in the cache. Included in the quote's `cost_usd`."""
 
     model: str
     requests: Span
