@@ -111,7 +111,9 @@ def failed_outcome(
     """An item the writer could not write (provider failure, a crash, the lead gone);
     `spent`: what was spent on it before the failure (its research), still counted."""
     parts: dict[str, object] = {"error": error, "model": model}
-    if spent is not None and spent.requests > 0:
+    # Research that reached a model or a paid search backend (a search call is a cost
+    # without a model request): the item shows what it spent.
+    if spent is not None and (spent.requests > 0 or spent.cost_usd > 0):
         parts["usage"] = UsageSummary.of(spent)
     elif zero_usage:
         parts["usage"] = UsageSummary()
