@@ -129,6 +129,7 @@ async def test_research_is_in_the_quote_when_the_campaign_researches(
     assert offline == {
         "model": "offline",
         "requests": {"min": 0, "max": 0},
+        "search_calls": {"min": 0, "max": 0},
         "cost_usd": {"min": 0.0, "max": 0.0},
     }
     priced = settings.model_copy(update={"writer_model": "anthropic:claude-haiku-4-5"})
@@ -161,6 +162,7 @@ async def test_a_search_backend_prices_one_call_per_company_even_offline(
         answer = await quote_service.preview(session, account.user, request, settings=searching)
     assert answer.research is not None
     assert answer.research.requests.max == 0  # offline extraction: no model request
+    assert answer.research.search_calls.max == 3  # one per company
     assert answer.research.cost_usd.max == pytest.approx(3 * 0.008)  # Tavily, 3 companies
     assert answer.cost_usd.max == pytest.approx(answer.research.cost_usd.max)  # offline writer
 

@@ -5,6 +5,12 @@ from __future__ import annotations
 import re
 
 import httpx
+from fastapi import FastAPI
+from pydantic import SecretStr
+
+from coldcraft.store.session import SessionMaker
+from tests.fixtures.factories import Account
+from tests.fixtures.messages import outbox_campaign
 
 HOSTILE = "<script>alert(1)</script>"
 
@@ -137,3 +143,27 @@ async def test_research_is_switched_on_and_off_from_the_campaign_page(
     assert 'name="research" value="true" checked' in (await studio.get(url)).text
     await studio.post(f"{url}/research", data={"csrf_token": csrf})  # the box unchecked
     assert not (await api.get(f"/api/campaigns/{campaign_id}")).json()["campaign"]["research"]
+
+
+async def test_the_quote_page_shows_researchs_model_requests_and_search_calls(
+    studio: httpx.AsyncClient,
+    api: httpx.AsyncClient,
+    app: FastAPI,
+    sessionmaker: SessionMaker,
+    account: Account,
+) -> None:
+    box = await outbox_campaign(api, sessionmaker, account.user.id, prospects=3)
+    await api.patch(f"/api/campaigns/{box.id}", json={"research": True})
+    usual = app.state.settings  # the app is the session's: restored below
+    app.state.settings = usual.model_copy(
+        update={"search_provider": "tavily", "search_api_key": SecretStr("tvly")}
+    )
+    try:
+        page = (await studio.get(f"/campaigns/{box.id}/steps/{box.ai_node_id}/generate")).text
+    finally:
+        app.state.settings = usual
+
+    research = page.split("Of which company research", 1)[1].split("</tr>", 1)[0]
+    assert "$0.0240" in research  # 3 companies, a Tavily call each ($0.008), offline otherwise
+    assert "0 model requests at most" in research
+    assert "3 search calls at most" in research

@@ -57,6 +57,7 @@ class ResearchQuote(BaseModel):
 
     model: str
     requests: Span
+    search_calls: Span  # one per company with a search backend, else none
     cost_usd: Span
 
 

@@ -12,6 +12,7 @@ from coldcraft.campaigns.access import get_owned
 from coldcraft.config import Settings
 from coldcraft.errors import InvalidRequest
 from coldcraft.llm.models import Role, choose_spec
+from coldcraft.llm.search import web_search_from_settings
 from coldcraft.messages.generate import generate_ai_service
 from coldcraft.messages.repository import Selection
 from coldcraft.messages.spend import (
@@ -115,10 +116,12 @@ def _research(work: Work, settings: Settings) -> ResearchQuote | None:
         return None
     spec, _ = choose_spec("research", settings)
     most = work.items * PAGES_PER_COMPANY if spec.provider != "offline" else 0
+    searches = work.items if web_search_from_settings(settings) is not None else 0
     top = work.items * research_price_per_lead(settings)
     return ResearchQuote(
         model=spec.name,
         requests=Span(min=0, max=most),
+        search_calls=Span(min=0, max=searches),
         cost_usd=Span(min=0, max=round(top, 6)),
     )
 
