@@ -16,6 +16,7 @@ The client measures itself, so that a slow client is never read as a slow server
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import json
 import math
@@ -178,17 +179,27 @@ async def closed_loop(
 
 
 async def open_loop(
-    port: int, make: Callable[[int], Call], rate: float, seconds: float, stats: Stats
+    port: int,
+    make: Callable[[int], Call],
+    rate: float,
+    seconds: float,
+    stats: Stats,
+    *,
+    max_connections: int | None = None,
 ) -> None:
     """Requests on a fixed schedule; latency counts from the scheduled start, and how late
-    each one left is kept (`Stats.lag_ms`)."""
+    each one left its schedule is kept (`Stats.lag_ms`: the client's own delay). With
+    `max_connections`, a request due while all are busy waits for one; that wait is the
+    server's doing, so it counts in the latency, not in the lag."""
     idle: list[Connection] = []
+    free = asyncio.Semaphore(max_connections) if max_connections else contextlib.nullcontext()
 
     async def one(i: int, scheduled: float) -> None:
-        conn = idle.pop() if idle else Connection(port)
         stats.lag_ms.append((time.perf_counter() - scheduled) * 1000)
-        await timed(conn, make(i), scheduled, stats)
-        idle.append(conn)
+        async with free:
+            conn = idle.pop() if idle else Connection(port)
+            await timed(conn, make(i), scheduled, stats)
+            idle.append(conn)
 
     tasks = []
     start = time.perf_counter()

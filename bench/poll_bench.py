@@ -15,7 +15,6 @@ every rate N times and ends with the median p95 (min-max, n) per rate.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import statistics
 import subprocess
@@ -27,7 +26,7 @@ from pathlib import Path
 import httpx
 import uvloop
 
-from bench.client import CLIENT_LAG_LIMIT_MS, Call, Connection, Stats, quiet_heap, timed
+from bench.client import CLIENT_LAG_LIMIT_MS, Call, Stats, open_loop, quiet_heap
 from coldcraft.demo.server import free_port
 
 CONNECTIONS = 32
@@ -59,29 +58,9 @@ def _session_id(url: str, key: str) -> str:
 
 
 async def _load(port: int, key: str, path: str, rps: float, seconds: float) -> Stats:
-    """The open loop of bench/client.py, with at most CONNECTIONS connections: a request
-    due while all are busy waits for one (its wait counts in its latency)."""
     stats = Stats()
-    idle = [Connection(port) for _ in range(CONNECTIONS)]
-    free = asyncio.Semaphore(CONNECTIONS)
     call = Call("GET", path, port, key)
-
-    async def one(scheduled: float) -> None:
-        async with free:
-            conn = idle.pop()
-            stats.lag_ms.append((time.perf_counter() - scheduled) * 1000)
-            await timed(conn, call, scheduled, stats)
-            idle.append(conn)
-
-    start = time.perf_counter()
-    tasks = []
-    for i in range(int(rps * seconds)):
-        scheduled = start + i / rps
-        await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
-        tasks.append(asyncio.create_task(one(scheduled)))
-    await asyncio.gather(*tasks)
-    for conn in idle:
-        conn.close()
+    await open_loop(port, lambda _i: call, rps, seconds, stats, max_connections=CONNECTIONS)
     return stats
 
 
